@@ -1,0 +1,421 @@
+//! The conversation state machine.
+//!
+//! ```text
+//!            shopper writes                 agent replies
+//!  (none) ──────────────► queued ──assign──► assigned ◄──────► waiting
+//!                           ▲  ▲                │  shopper writes  │
+//!                 bot hands │  └──── requeue ───┘                  │
+//!                   off     │                                      │
+//!                          bot                 any ──close──► closed
+//! ```
+//! `decide_*` functions turn an intent into events; [`Conversation::apply`] folds one event into
+//! state and rejects transitions the machine does not allow. Both are pure.
+
+use crate::event::{Envelope, Event};
+use crate::ids::*;
+use crate::model::{Channel, Sender, Tier, named_enum};
+use crate::text::MessageText;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+named_enum!(
+    /// Where a conversation stands.
+    ConversationState {
+        /// The bot is serving it.
+        Bot = "bot",
+        /// Waiting in a queue for a person.
+        Queued = "queued",
+        /// A person serves it and owes the shopper a reply.
+        Assigned = "assigned",
+        /// A person replied; waiting for the shopper.
+        Waiting = "waiting",
+        /// Ended.
+        Closed = "closed",
+    }
+);
+
+impl ConversationState {
+    pub fn is_open(self) -> bool {
+        self != ConversationState::Closed
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("the conversation is closed")]
+    Closed,
+    #[error("the conversation is already open")]
+    AlreadyOpen,
+    #[error("the conversation has not been opened")]
+    NotOpened,
+    #[error("only the bot may write while the bot serves, and only while it does")]
+    BotNotServing,
+    #[error("an agent must be assigned before replying")]
+    NotAssigned,
+}
+
+/// The last message, kept on the conversation for lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastMessage {
+    pub text: String,
+    pub sender: Sender,
+    pub at: Timestamp,
+}
+
+/// Conversation state: a pure fold over its events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub shop: ShopId,
+    pub customer: CustomerId,
+    pub channel: Channel,
+    pub platform: Option<String>,
+    pub state: ConversationState,
+    pub tier: Tier,
+    pub assigned_agent: Option<AgentId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_message: Option<LastMessage>,
+    pub message_count: u32,
+}
+
+/// How long a list preview of the last message may be.
+pub const PREVIEW_CHARS: usize = 80;
+
+impl Conversation {
+    /// Builds the state from the opening event.
+    pub fn opened(envelope: &Envelope) -> Result<Self, TransitionError> {
+        let Event::ConversationOpened {
+            conversation,
+            customer,
+            channel,
+            platform,
+            state,
+            tier,
+        } = &envelope.event
+        else {
+            return Err(TransitionError::NotOpened);
+        };
+        Ok(Self {
+            id: *conversation,
+            shop: envelope.shop,
+            customer: *customer,
+            channel: *channel,
+            platform: platform.clone(),
+            state: *state,
+            tier: *tier,
+            assigned_agent: None,
+            created_at: envelope.at,
+            updated_at: envelope.at,
+            last_message: None,
+            message_count: 0,
+        })
+    }
+
+    /// Folds one later event into the state.
+    pub fn apply(&mut self, envelope: &Envelope) -> Result<(), TransitionError> {
+        use ConversationState as S;
+        if self.state == S::Closed {
+            return Err(TransitionError::Closed);
+        }
+        match &envelope.event {
+            Event::ConversationOpened { .. } => return Err(TransitionError::AlreadyOpen),
+            Event::MessagePosted { sender, text, .. } => {
+                self.state = match (sender, self.state) {
+                    (Sender::Shopper, S::Waiting) => S::Assigned,
+                    (Sender::Shopper | Sender::System, s) => s,
+                    (Sender::Bot, S::Bot) => S::Bot,
+                    (Sender::Bot, _) => return Err(TransitionError::BotNotServing),
+                    (Sender::Agent { .. }, S::Assigned | S::Waiting) => S::Waiting,
+                    (Sender::Agent { .. }, _) => return Err(TransitionError::NotAssigned),
+                };
+                self.last_message = Some(LastMessage {
+                    text: text.preview(PREVIEW_CHARS),
+                    sender: *sender,
+                    at: envelope.at,
+                });
+                self.message_count = self.message_count.saturating_add(1);
+            }
+            Event::Queued { tier, .. } => {
+                self.state = S::Queued;
+                self.tier = *tier;
+                self.assigned_agent = None;
+            }
+            Event::Assigned { agent, .. } => {
+                self.state = S::Assigned;
+                self.assigned_agent = Some(*agent);
+                if self.tier == Tier::Bot {
+                    self.tier = Tier::Standard;
+                }
+            }
+            Event::Closed { .. } => self.state = S::Closed,
+        }
+        self.updated_at = envelope.at;
+        Ok(())
+    }
+}
+
+/// A shopper wrote `text`. `current` is the customer's open conversation, if any.
+/// Returns the events to append; the first element is the opening when a new conversation starts.
+///
+/// New conversations are queued for the standard tier; when the bot tier exists it will open
+/// them in [`ConversationState::Bot`] instead.
+pub fn decide_shopper_message(
+    shop: ShopId,
+    customer: CustomerId,
+    current: Option<&Conversation>,
+    channel: Channel,
+    platform: Option<String>,
+    text: MessageText,
+    at: Timestamp,
+) -> Vec<Envelope> {
+    let mut out = Vec::with_capacity(2);
+    let conversation = match current.filter(|c| c.state.is_open()) {
+        Some(c) => c.id,
+        None => {
+            let id = ConversationId::new();
+            out.push(Envelope::new(
+                shop,
+                at,
+                Event::ConversationOpened {
+                    conversation: id,
+                    customer,
+                    channel,
+                    platform,
+                    state: ConversationState::Queued,
+                    tier: Tier::Standard,
+                },
+            ));
+            id
+        }
+    };
+    out.push(Envelope::new(
+        shop,
+        at,
+        Event::MessagePosted {
+            conversation,
+            message: MessageId::new(),
+            sender: Sender::Shopper,
+            text,
+        },
+    ));
+    out
+}
+
+/// An agent replies. An agent replying to a conversation nobody holds takes it first.
+pub fn decide_agent_reply(
+    conversation: &Conversation,
+    agent: AgentId,
+    text: MessageText,
+    at: Timestamp,
+) -> Result<Vec<Envelope>, TransitionError> {
+    use ConversationState as S;
+    let mut out = Vec::with_capacity(2);
+    match conversation.state {
+        S::Closed => return Err(TransitionError::Closed),
+        S::Bot | S::Queued => out.push(Envelope::new(
+            conversation.shop,
+            at,
+            Event::Assigned {
+                conversation: conversation.id,
+                agent,
+            },
+        )),
+        S::Assigned | S::Waiting => {}
+    }
+    out.push(Envelope::new(
+        conversation.shop,
+        at,
+        Event::MessagePosted {
+            conversation: conversation.id,
+            message: MessageId::new(),
+            sender: Sender::Agent { agent },
+            text,
+        },
+    ));
+    Ok(out)
+}
+
+/// Closes an open conversation.
+pub fn decide_close(
+    conversation: &Conversation,
+    by: Sender,
+    at: Timestamp,
+) -> Result<Envelope, TransitionError> {
+    if !conversation.state.is_open() {
+        return Err(TransitionError::Closed);
+    }
+    Ok(Envelope::new(
+        conversation.shop,
+        at,
+        Event::Closed {
+            conversation: conversation.id,
+            by,
+        },
+    ))
+}
+
+/// Rebuilds every conversation from the log, in log order. Fails on the first event the state
+/// machine rejects, since a valid log never contains one.
+pub fn replay<'a>(
+    events: impl IntoIterator<Item = &'a Envelope>,
+) -> Result<HashMap<ConversationId, Conversation>, (EventId, TransitionError)> {
+    let mut out: HashMap<ConversationId, Conversation> = HashMap::new();
+    for envelope in events {
+        let id = envelope.event.conversation();
+        match out.get_mut(&id) {
+            Some(c) => c.apply(envelope).map_err(|e| (envelope.id, e))?,
+            None => {
+                let c = Conversation::opened(envelope).map_err(|e| (envelope.id, e))?;
+                out.insert(id, c);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Applies freshly decided events to the current state (or opens it), as the store will.
+pub fn fold_new(
+    current: Option<Conversation>,
+    events: &[Envelope],
+) -> Result<Conversation, TransitionError> {
+    let mut state = current;
+    for e in events {
+        match state.as_mut() {
+            Some(c) if !matches!(e.event, Event::ConversationOpened { .. }) => c.apply(e)?,
+            _ => state = Some(Conversation::opened(e)?),
+        }
+    }
+    state.ok_or(TransitionError::NotOpened)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> MessageText {
+        MessageText::parse(s).expect("valid text")
+    }
+
+    fn t(ms: i64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
+    #[test]
+    fn a_shopper_opens_an_agent_takes_replies_and_closes() {
+        let shop = ShopId::new();
+        let customer = CustomerId::new();
+        let agent = AgentId::new();
+        let first = decide_shopper_message(
+            shop,
+            customer,
+            None,
+            Channel::Widget,
+            None,
+            text("你好，纸尿裤什么时候发货？"),
+            t(1),
+        );
+        assert_eq!(first.len(), 2);
+        let mut c = fold_new(None, &first).expect("opens");
+        assert_eq!(c.state, ConversationState::Queued);
+        assert_eq!(c.message_count, 1);
+
+        let reply = decide_agent_reply(&c, agent, text("亲，今天下单今天发"), t(2)).expect("ok");
+        assert!(matches!(reply[0].event, Event::Assigned { .. }));
+        c = fold_new(Some(c), &reply).expect("applies");
+        assert_eq!(c.state, ConversationState::Waiting);
+        assert_eq!(c.assigned_agent, Some(agent));
+
+        let again =
+            decide_shopper_message(shop, customer, Some(&c), Channel::Widget, None, text("好的"), t(3));
+        assert_eq!(again.len(), 1, "an open conversation is continued");
+        c = fold_new(Some(c), &again).expect("applies");
+        assert_eq!(c.state, ConversationState::Assigned);
+
+        let close = decide_close(&c, Sender::Agent { agent }, t(4)).expect("closes");
+        c = fold_new(Some(c), &[close]).expect("applies");
+        assert_eq!(c.state, ConversationState::Closed);
+        assert_eq!(
+            decide_agent_reply(&c, agent, text("还在吗"), t(5)),
+            Err(TransitionError::Closed)
+        );
+        let next =
+            decide_shopper_message(shop, customer, Some(&c), Channel::Widget, None, text("在吗"), t(6));
+        assert_eq!(next.len(), 2, "a closed conversation is never reopened");
+        assert_ne!(next[0].event.conversation(), c.id);
+    }
+
+    #[test]
+    fn replay_rebuilds_the_same_state_and_rejects_an_invalid_log() {
+        let shop = ShopId::new();
+        let agent = AgentId::new();
+        let mut log = decide_shopper_message(
+            shop,
+            CustomerId::new(),
+            None,
+            Channel::Webhook,
+            Some("taobao".into()),
+            text("在吗"),
+            t(10),
+        );
+        let live = fold_new(None, &log).expect("opens");
+        let reply = decide_agent_reply(&live, agent, text("在的亲"), t(11)).expect("ok");
+        let live = fold_new(Some(live), &reply).expect("applies");
+        log.extend(reply);
+        let rebuilt = replay(&log).expect("valid log");
+        assert_eq!(rebuilt.get(&live.id), Some(&live));
+
+        let bogus = Envelope::new(
+            shop,
+            t(12),
+            Event::MessagePosted {
+                conversation: ConversationId::new(),
+                message: MessageId::new(),
+                sender: Sender::Shopper,
+                text: text("?"),
+            },
+        );
+        assert_eq!(
+            replay([&bogus]).map(|_| ()),
+            Err((bogus.id, TransitionError::NotOpened))
+        );
+    }
+
+    #[test]
+    fn only_a_serving_bot_may_write_and_agents_must_be_assigned() {
+        let shop = ShopId::new();
+        let opened = Envelope::new(
+            shop,
+            t(1),
+            Event::ConversationOpened {
+                conversation: ConversationId::new(),
+                customer: CustomerId::new(),
+                channel: Channel::Api,
+                platform: None,
+                state: ConversationState::Queued,
+                tier: Tier::Standard,
+            },
+        );
+        let mut c = Conversation::opened(&opened).expect("opens");
+        let post = |sender| {
+            Envelope::new(
+                shop,
+                t(2),
+                Event::MessagePosted {
+                    conversation: c.id,
+                    message: MessageId::new(),
+                    sender,
+                    text: text("hi"),
+                },
+            )
+        };
+        let bot = post(Sender::Bot);
+        let agent = post(Sender::Agent {
+            agent: AgentId::new(),
+        });
+        assert_eq!(c.apply(&bot), Err(TransitionError::BotNotServing));
+        assert_eq!(c.apply(&agent), Err(TransitionError::NotAssigned));
+        assert_eq!(c.apply(&opened), Err(TransitionError::AlreadyOpen));
+    }
+}

@@ -1,0 +1,90 @@
+//! The append-only event log. Everything that happens to a conversation is one of these,
+//! appended once and never changed; conversation state is a fold over them
+//! (see [`crate::conversation::replay`]).
+
+use crate::conversation::ConversationState;
+use crate::ids::*;
+use crate::model::{Channel, Sender, Tier};
+use crate::text::MessageText;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A shopper started a new conversation (their first message, or the first after a close).
+    ConversationOpened {
+        conversation: ConversationId,
+        customer: CustomerId,
+        channel: Channel,
+        /// The platform for webhook conversations (taobao, douyin, jd, pdd …).
+        platform: Option<String>,
+        state: ConversationState,
+        tier: Tier,
+    },
+    /// A message was added to a conversation.
+    MessagePosted {
+        conversation: ConversationId,
+        message: MessageId,
+        sender: Sender,
+        text: MessageText,
+    },
+    /// The conversation waits in a tier's queue.
+    Queued {
+        conversation: ConversationId,
+        tier: Tier,
+    },
+    /// An agent took (or was given) the conversation.
+    Assigned {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    /// The conversation ended.
+    Closed {
+        conversation: ConversationId,
+        by: Sender,
+    },
+}
+
+impl Event {
+    pub fn conversation(&self) -> ConversationId {
+        match self {
+            Event::ConversationOpened { conversation, .. }
+            | Event::MessagePosted { conversation, .. }
+            | Event::Queued { conversation, .. }
+            | Event::Assigned { conversation, .. }
+            | Event::Closed { conversation, .. } => *conversation,
+        }
+    }
+
+    /// The stable name stored beside the payload, for querying the log without parsing it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::ConversationOpened { .. } => "conversation_opened",
+            Event::MessagePosted { .. } => "message_posted",
+            Event::Queued { .. } => "queued",
+            Event::Assigned { .. } => "assigned",
+            Event::Closed { .. } => "closed",
+        }
+    }
+}
+
+/// An event with its identity, tenant and time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub id: EventId,
+    pub shop: ShopId,
+    pub at: Timestamp,
+    pub event: Event,
+}
+
+impl Envelope {
+    pub fn new(shop: ShopId, at: Timestamp, event: Event) -> Self {
+        Self {
+            id: EventId::new(),
+            shop,
+            at,
+            event,
+        }
+    }
+}

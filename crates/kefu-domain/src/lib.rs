@@ -1,0 +1,17 @@
+//! kefu's vocabulary. Everything here is plain data and pure functions: no I/O, no async, no
+//! clock reads (time arrives as a [`Timestamp`] argument). The store, the server and the
+//! pipeline all speak these types.
+
+pub mod conversation;
+pub mod event;
+pub mod ids;
+pub mod model;
+pub mod text;
+pub mod time;
+
+pub use conversation::{Conversation, ConversationState, TransitionError};
+pub use event::{Envelope, Event};
+pub use ids::*;
+pub use model::*;
+pub use text::{MessageText, TextError, MAX_MESSAGE_CHARS};
+pub use time::{Clock, ManualClock, SystemClock, Timestamp};
