@@ -78,6 +78,8 @@ pub struct Conversation {
     pub updated_at: Timestamp,
     pub last_message: Option<LastMessage>,
     pub message_count: u32,
+    /// How many events have been folded in; the store uses it for optimistic concurrency.
+    pub version: u32,
 }
 
 /// How long a list preview of the last message may be.
@@ -110,6 +112,7 @@ impl Conversation {
             updated_at: envelope.at,
             last_message: None,
             message_count: 0,
+            version: 1,
         })
     }
 
@@ -152,6 +155,7 @@ impl Conversation {
             Event::Closed { .. } => self.state = S::Closed,
         }
         self.updated_at = envelope.at;
+        self.version = self.version.saturating_add(1);
         Ok(())
     }
 }
@@ -327,8 +331,15 @@ mod tests {
         assert_eq!(c.state, ConversationState::Waiting);
         assert_eq!(c.assigned_agent, Some(agent));
 
-        let again =
-            decide_shopper_message(shop, customer, Some(&c), Channel::Widget, None, text("好的"), t(3));
+        let again = decide_shopper_message(
+            shop,
+            customer,
+            Some(&c),
+            Channel::Widget,
+            None,
+            text("好的"),
+            t(3),
+        );
         assert_eq!(again.len(), 1, "an open conversation is continued");
         c = fold_new(Some(c), &again).expect("applies");
         assert_eq!(c.state, ConversationState::Assigned);
@@ -340,8 +351,15 @@ mod tests {
             decide_agent_reply(&c, agent, text("还在吗"), t(5)),
             Err(TransitionError::Closed)
         );
-        let next =
-            decide_shopper_message(shop, customer, Some(&c), Channel::Widget, None, text("在吗"), t(6));
+        let next = decide_shopper_message(
+            shop,
+            customer,
+            Some(&c),
+            Channel::Widget,
+            None,
+            text("在吗"),
+            t(6),
+        );
         assert_eq!(next.len(), 2, "a closed conversation is never reopened");
         assert_ne!(next[0].event.conversation(), c.id);
     }

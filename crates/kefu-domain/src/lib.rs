@@ -13,5 +13,5 @@ pub use conversation::{Conversation, ConversationState, TransitionError};
 pub use event::{Envelope, Event};
 pub use ids::*;
 pub use model::*;
-pub use text::{MessageText, TextError, MAX_MESSAGE_CHARS};
+pub use text::{MAX_MESSAGE_CHARS, MessageText, TextError};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -1,0 +1,123 @@
+//! The storage port.
+//!
+//! [`Store`] is the one trait the rest of kefu talks to. [`SqlStore`] implements it for both
+//! embedded SQLite (WAL) and PostgreSQL: the SQL is shared, while each backend has its own
+//! migrations, connection setup and pool sizing ([`Backend`]). Every method takes the shop id
+//! and every query filters by it, so nothing can cross tenants.
+//!
+//! Writes of the event log go through a single writer task per store that groups concurrent
+//! appends into one transaction (group commit): a commit costs one fsync, so batching is what
+//! makes thousands of acknowledged messages per second possible on one disk.
+
+mod error;
+mod sql;
+mod types;
+
+pub use error::StoreError;
+pub use sql::{Backend, SqlStore, StoreConfig};
+pub use types::*;
+
+use async_trait::async_trait;
+use kefu_domain::*;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    // --- shops, agents and sessions ---------------------------------------------------------
+    async fn create_shop(&self, shop: &ShopRecord) -> StoreResult<()>;
+    async fn shop_by_slug(&self, slug: &str) -> StoreResult<Option<ShopRecord>>;
+    async fn shop(&self, id: ShopId) -> StoreResult<Option<ShopRecord>>;
+    async fn list_shops(&self) -> StoreResult<Vec<Shop>>;
+    /// Inserts or replaces an agent (matched by shop and username).
+    async fn upsert_agent(&self, agent: &Agent, password_hash: &str) -> StoreResult<()>;
+    async fn agent_credentials(
+        &self,
+        shop: ShopId,
+        username: &str,
+    ) -> StoreResult<Option<(Agent, String)>>;
+    async fn agent(&self, shop: ShopId, id: AgentId) -> StoreResult<Option<Agent>>;
+    async fn list_agents(&self, shop: ShopId) -> StoreResult<Vec<Agent>>;
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // --- customers, products, orders ----------------------------------------------------------
+    /// Inserts or updates customers by `(shop, external_id)`; ids of existing rows are kept.
+    async fn upsert_customers(&self, shop: ShopId, rows: &[Customer]) -> StoreResult<ImportCounts>;
+    /// Inserts or updates products by `(shop, sku)`.
+    async fn upsert_products(&self, shop: ShopId, rows: &[Product]) -> StoreResult<ImportCounts>;
+    /// Inserts or updates orders by `(shop, order_no)`. Customers must already exist.
+    async fn upsert_orders(&self, shop: ShopId, rows: &[Order]) -> StoreResult<ImportCounts>;
+    async fn customer(&self, shop: ShopId, id: CustomerId) -> StoreResult<Option<Customer>>;
+    async fn customers_by_external_ids(
+        &self,
+        shop: ShopId,
+        external_ids: &[String],
+    ) -> StoreResult<Vec<Customer>>;
+    async fn products_by_skus(&self, shop: ShopId, skus: &[String]) -> StoreResult<Vec<Product>>;
+    /// The customer with this external id, created from `new` when absent.
+    async fn ensure_customer(&self, new: &Customer) -> StoreResult<Customer>;
+    async fn customer_orders(
+        &self,
+        shop: ShopId,
+        customer: CustomerId,
+        limit: u32,
+    ) -> StoreResult<Vec<Order>>;
+    async fn customer_order_stats(
+        &self,
+        shop: ShopId,
+        customer: CustomerId,
+    ) -> StoreResult<OrderStats>;
+    async fn counts(&self, shop: ShopId) -> StoreResult<ShopCounts>;
+
+    // --- conversations and the event log ------------------------------------------------------
+    /// Appends events and updates the projections they imply, atomically. Fails with
+    /// [`StoreError::Conflict`] if the conversation moved on since `expected_version`, and with
+    /// [`StoreError::IdempotencyKeyTaken`] if the batch's idempotency key was already used.
+    async fn append(&self, batch: AppendBatch) -> StoreResult<Appended>;
+    async fn conversation(
+        &self,
+        shop: ShopId,
+        id: ConversationId,
+    ) -> StoreResult<Option<Conversation>>;
+    async fn open_conversation_of(
+        &self,
+        shop: ShopId,
+        customer: CustomerId,
+    ) -> StoreResult<Option<Conversation>>;
+    /// Conversations by latest activity, newest first.
+    async fn list_conversations(
+        &self,
+        shop: ShopId,
+        filter: ConversationFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Conversation>>;
+    /// The last `limit` messages of a conversation, oldest first.
+    async fn messages(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>>;
+    /// The newest conversation of a customer (open or not).
+    async fn latest_conversation_of(
+        &self,
+        shop: ShopId,
+        customer: CustomerId,
+    ) -> StoreResult<Option<Conversation>>;
+    async fn idempotent_response(
+        &self,
+        shop: ShopId,
+        key: &str,
+    ) -> StoreResult<Option<IdempotencyRecord>>;
+    /// The log of one shop after `after_seq`, in order.
+    async fn events(
+        &self,
+        shop: ShopId,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<LoggedEvent>>;
+    /// Drops and rebuilds the conversation and message projections of a shop from its log.
+    async fn rebuild_projections(&self, shop: ShopId) -> StoreResult<u64>;
+}

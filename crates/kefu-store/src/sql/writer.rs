@@ -1,0 +1,248 @@
+//! Group commit. One task owns all appends to the event log: it takes every request waiting in
+//! its queue (up to [`MAX_BATCH`]), applies each inside its own savepoint of one transaction, and
+//! commits once. A request that fails (a concurrent change, a reused idempotency key) rolls back
+//! only its savepoint; the others commit. Callers are answered only after the commit, so an
+//! acknowledged append is durable.
+//!
+//! When idle the writer waits on the queue, so a lone request is written at once; under load the
+//! queue fills while a commit runs and batches grow by themselves.
+
+use super::rows::to_json;
+use crate::{AppendBatch, Appended, StoreError, StoreResult};
+use kefu_domain::{Conversation, Envelope, Event};
+use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::{mpsc, oneshot};
+
+const MAX_BATCH: usize = 256;
+const QUEUE: usize = 8_192;
+
+pub(super) struct WriteRequest {
+    batch: AppendBatch,
+    reply: oneshot::Sender<StoreResult<Appended>>,
+}
+
+impl std::fmt::Debug for WriteRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteRequest")
+            .field("conversation", &self.batch.conversation.id)
+            .finish()
+    }
+}
+
+pub(super) fn spawn(pool: AnyPool) -> mpsc::Sender<WriteRequest> {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    tokio::spawn(run(pool, rx));
+    tx
+}
+
+/// Sends a batch to the writer and waits for its commit.
+pub(super) async fn submit(
+    writer: &mpsc::Sender<WriteRequest>,
+    batch: AppendBatch,
+) -> StoreResult<Appended> {
+    let (reply, answer) = oneshot::channel();
+    writer
+        .send(WriteRequest { batch, reply })
+        .await
+        .map_err(|_| StoreError::Closed)?;
+    answer.await.map_err(|_| StoreError::Closed)?
+}
+
+async fn run(pool: AnyPool, mut rx: mpsc::Receiver<WriteRequest>) {
+    let mut pending = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut pending, MAX_BATCH).await > 0 {
+        let requests = std::mem::take(&mut pending);
+        match write_group(&pool, &requests).await {
+            Ok(results) => {
+                for (request, result) in requests.into_iter().zip(results) {
+                    // A caller that gave up waiting is fine: its write is committed anyway.
+                    let _ = request.reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, size = requests.len(), "group commit failed");
+                let message = e.to_string();
+                for request in requests {
+                    let _ = request
+                        .reply
+                        .send(Err(StoreError::Database(sqlx::Error::Protocol(format!(
+                            "group commit failed: {message}"
+                        )))));
+                }
+            }
+        }
+    }
+}
+
+async fn write_group(
+    pool: &AnyPool,
+    requests: &[WriteRequest],
+) -> StoreResult<Vec<StoreResult<Appended>>> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(requests.len());
+    for request in requests {
+        sqlx::raw_sql("SAVEPOINT append").execute(&mut *tx).await?;
+        let result = apply(&mut tx, &request.batch).await;
+        let end = if result.is_ok() {
+            "RELEASE SAVEPOINT append"
+        } else {
+            "ROLLBACK TO SAVEPOINT append"
+        };
+        sqlx::raw_sql(end).execute(&mut *tx).await?;
+        results.push(result);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Writes one batch: idempotency key, conversation projection, then events and messages.
+pub(super) async fn apply(
+    tx: &mut Transaction<'static, Any>,
+    batch: &AppendBatch,
+) -> StoreResult<Appended> {
+    let shop = batch.shop.to_string();
+    if let Some(key) = &batch.idempotency {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (shop_id, idem_key, request_hash, status, response, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&shop)
+        .bind(&key.key)
+        .bind(&key.request_hash)
+        .bind(i64::from(key.status))
+        .bind(&key.response)
+        .bind(key.created_at.as_millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::IdempotencyKeyTaken
+            }
+            _ => StoreError::Database(e),
+        })?;
+    }
+    write_conversation(tx, &shop, &batch.conversation, batch.expected_version).await?;
+    let mut seqs = Vec::with_capacity(batch.events.len());
+    for envelope in &batch.events {
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO events (id, shop_id, conversation_id, kind, payload, at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+        )
+        .bind(envelope.id.to_string())
+        .bind(&shop)
+        .bind(envelope.event.conversation().to_string())
+        .bind(envelope.event.kind())
+        .bind(to_json(&envelope.event))
+        .bind(envelope.at.as_millis())
+        .fetch_one(&mut **tx)
+        .await?;
+        write_message(tx, &shop, envelope, seq).await?;
+        seqs.push(seq);
+    }
+    Ok(Appended { seqs })
+}
+
+/// Projects a `MessagePosted` event into the messages table; other events have no message.
+pub(super) async fn write_message(
+    tx: &mut Transaction<'static, Any>,
+    shop: &str,
+    envelope: &Envelope,
+    seq: i64,
+) -> StoreResult<()> {
+    let Event::MessagePosted {
+        conversation,
+        message,
+        sender,
+        text,
+    } = &envelope.event
+    else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO messages (id, shop_id, conversation_id, sender, agent_id, text, at, event_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(message.to_string())
+    .bind(shop)
+    .bind(conversation.to_string())
+    .bind(sender.kind())
+    .bind(sender.agent().map(|a| a.to_string()))
+    .bind(text.as_str())
+    .bind(envelope.at.as_millis())
+    .bind(seq)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a new conversation row or moves an existing one from `expected` to its new version.
+pub(super) async fn write_conversation(
+    tx: &mut Transaction<'static, Any>,
+    shop: &str,
+    c: &Conversation,
+    expected: Option<u32>,
+) -> StoreResult<()> {
+    let last = c.last_message.as_ref();
+    let last_text = last.map(|m| m.text.clone());
+    let last_sender = last.map(|m| to_json(&m.sender));
+    let last_at = last.map(|m| m.at.as_millis());
+    let agent = c.assigned_agent.map(|a| a.to_string());
+    match expected {
+        None => {
+            sqlx::query(
+                "INSERT INTO conversations (id, shop_id, customer_id, channel, platform, state, tier, \
+                 assigned_agent_id, created_at, updated_at, last_text, last_sender, last_at, message_count, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(c.id.to_string())
+            .bind(shop)
+            .bind(c.customer.to_string())
+            .bind(c.channel.as_str())
+            .bind(c.platform.clone())
+            .bind(c.state.as_str())
+            .bind(c.tier.as_str())
+            .bind(agent)
+            .bind(c.created_at.as_millis())
+            .bind(c.updated_at.as_millis())
+            .bind(last_text)
+            .bind(last_sender)
+            .bind(last_at)
+            .bind(i64::from(c.message_count))
+            .bind(i64::from(c.version))
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| match &e {
+                // Another request opened a conversation for this customer first.
+                sqlx::Error::Database(db) if db.is_unique_violation() => {
+                    StoreError::Conflict(c.id.to_string())
+                }
+                _ => StoreError::Database(e),
+            })?;
+        }
+        Some(version) => {
+            let done = sqlx::query(
+                "UPDATE conversations SET state = $1, tier = $2, assigned_agent_id = $3, updated_at = $4, \
+                 last_text = $5, last_sender = $6, last_at = $7, message_count = $8, version = $9 \
+                 WHERE id = $10 AND shop_id = $11 AND version = $12",
+            )
+            .bind(c.state.as_str())
+            .bind(c.tier.as_str())
+            .bind(agent)
+            .bind(c.updated_at.as_millis())
+            .bind(last_text)
+            .bind(last_sender)
+            .bind(last_at)
+            .bind(i64::from(c.message_count))
+            .bind(i64::from(c.version))
+            .bind(c.id.to_string())
+            .bind(shop)
+            .bind(i64::from(version))
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(c.id.to_string()));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,391 @@
+//! One story, run against SQLite and PostgreSQL: both implementations must behave the same.
+
+use kefu_domain::conversation::{
+    decide_agent_reply, decide_close, decide_shopper_message, fold_new,
+};
+use kefu_domain::*;
+use kefu_store::*;
+use kefu_testkit::*;
+
+async fn shop_agents_and_sessions(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let demo = shop("demo");
+    s.create_shop(&demo).await.expect("create shop");
+    assert!(matches!(
+        s.create_shop(&shop("demo")).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    let found = s.shop_by_slug("demo").await.expect("read").expect("exists");
+    assert_eq!(found, demo);
+    assert_eq!(s.shop_by_slug("nope").await.expect("read"), None);
+
+    let a = agent(demo.shop.id, "xiaomei", Role::Agent);
+    s.upsert_agent(&a, "hash-1").await.expect("agent");
+    let mut renamed = a.clone();
+    renamed.display_name = "小美".into();
+    renamed.id = AgentId::new();
+    s.upsert_agent(&renamed, "hash-2")
+        .await
+        .expect("upsert by username");
+    let (stored, hash) = s
+        .agent_credentials(demo.shop.id, "xiaomei")
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        (stored.id, stored.display_name.as_str(), hash.as_str()),
+        (a.id, "小美", "hash-2")
+    );
+
+    let other = shop("other");
+    s.create_shop(&other).await.expect("other shop");
+    assert_eq!(
+        s.agent(other.shop.id, a.id).await.expect("read"),
+        None,
+        "no cross-shop reads"
+    );
+
+    let session = Session {
+        token_hash: "abc".into(),
+        shop: demo.shop.id,
+        agent: a.id,
+        created_at: at(0),
+        expires_at: at(60_000),
+    };
+    s.create_session(&session).await.expect("session");
+    assert_eq!(s.session("abc").await.expect("read"), Some(session));
+    s.delete_session("abc").await.expect("logout");
+    assert_eq!(s.session("abc").await.expect("read"), None);
+}
+
+async fn imports_count_inserts_and_updates(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let demo = shop("demo");
+    s.create_shop(&demo).await.expect("shop");
+    let id = demo.shop.id;
+
+    let c1 = customer(id, "C00001");
+    let c2 = customer(id, "C00002");
+    let n = s
+        .upsert_customers(id, &[c1.clone(), c2.clone()])
+        .await
+        .expect("import");
+    assert_eq!(
+        n,
+        ImportCounts {
+            inserted: 2,
+            updated: 0
+        }
+    );
+    let mut c1b = customer(id, "C00001");
+    c1b.nickname = "小鱼妈妈".into();
+    let n = s.upsert_customers(id, &[c1b]).await.expect("re-import");
+    assert_eq!(
+        n,
+        ImportCounts {
+            inserted: 0,
+            updated: 1
+        }
+    );
+    let stored = s
+        .customer(id, c1.id)
+        .await
+        .expect("read")
+        .expect("kept its id");
+    assert_eq!(stored.nickname, "小鱼妈妈");
+
+    let p = product(id, "DP-M-58", "云柔纸尿裤 M 58片", 12_900);
+    assert_eq!(
+        s.upsert_products(id, std::slice::from_ref(&p))
+            .await
+            .expect("products"),
+        ImportCounts {
+            inserted: 1,
+            updated: 0
+        }
+    );
+    let o = order(id, c1.id, "2026112500001", &p);
+    s.upsert_orders(id, std::slice::from_ref(&o))
+        .await
+        .expect("orders");
+    let orders = s.customer_orders(id, c1.id, 5).await.expect("read");
+    assert_eq!(orders, vec![o.clone()]);
+    let stats = s.customer_order_stats(id, c1.id).await.expect("stats");
+    assert_eq!(
+        stats,
+        OrderStats {
+            order_count: 1,
+            total_spent_fen: 25_800
+        }
+    );
+
+    // An order of a customer of another shop is refused and nothing is written.
+    let other = shop("other");
+    s.create_shop(&other).await.expect("other");
+    let foreign = customer(other.shop.id, "C00001");
+    s.upsert_customers(other.shop.id, std::slice::from_ref(&foreign))
+        .await
+        .expect("import");
+    let bad = order(id, foreign.id, "2026112500002", &p);
+    assert!(matches!(
+        s.upsert_orders(id, &[bad]).await,
+        Err(StoreError::MissingReference(_))
+    ));
+    assert_eq!(s.counts(id).await.expect("counts").orders, 1);
+}
+
+async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let demo = shop("demo");
+    s.create_shop(&demo).await.expect("shop");
+    let shop_id = demo.shop.id;
+    let buyer = s
+        .ensure_customer(&customer(shop_id, "tb_1"))
+        .await
+        .expect("customer");
+    let again = s
+        .ensure_customer(&customer(shop_id, "tb_1"))
+        .await
+        .expect("same customer");
+    assert_eq!(again.id, buyer.id);
+    let a = agent(shop_id, "aqiang", Role::Agent);
+    s.upsert_agent(&a, "h").await.expect("agent");
+
+    // The shopper writes: a conversation opens.
+    let events = decide_shopper_message(
+        shop_id,
+        buyer.id,
+        None,
+        Channel::Webhook,
+        Some("taobao".into()),
+        text("你好，纸尿裤什么时候发货？"),
+        at(1),
+    );
+    let conv = fold_new(None, &events).expect("fold");
+    let key = IdempotencyRecord {
+        key: "delivery-1".into(),
+        request_hash: "h1".into(),
+        status: 202,
+        response: "{}".into(),
+        created_at: at(1),
+    };
+    let appended = s
+        .append(AppendBatch {
+            shop: shop_id,
+            events: events.clone(),
+            conversation: conv.clone(),
+            expected_version: None,
+            idempotency: Some(key.clone()),
+        })
+        .await
+        .expect("append");
+    assert_eq!(appended.seqs.len(), 2);
+    assert!(appended.seqs[0] < appended.seqs[1]);
+    assert_eq!(
+        s.idempotent_response(shop_id, "delivery-1")
+            .await
+            .expect("read"),
+        Some(key.clone())
+    );
+
+    // The same delivery again is refused whole: no second conversation, no second message.
+    let retry = decide_shopper_message(
+        shop_id,
+        buyer.id,
+        None,
+        Channel::Webhook,
+        None,
+        text("你好"),
+        at(2),
+    );
+    let retry_conv = fold_new(None, &retry).expect("fold");
+    let refused = s
+        .append(AppendBatch {
+            shop: shop_id,
+            events: retry,
+            conversation: retry_conv,
+            expected_version: None,
+            idempotency: Some(key),
+        })
+        .await;
+    assert!(matches!(refused, Err(StoreError::IdempotencyKeyTaken)));
+    // A second open conversation for the same shopper is a conflict, not a duplicate.
+    let second = decide_shopper_message(
+        shop_id,
+        buyer.id,
+        None,
+        Channel::Widget,
+        None,
+        text("在吗"),
+        at(3),
+    );
+    let second_conv = fold_new(None, &second).expect("fold");
+    let conflict = s
+        .append(AppendBatch {
+            shop: shop_id,
+            events: second,
+            conversation: second_conv,
+            expected_version: None,
+            idempotency: None,
+        })
+        .await;
+    assert!(matches!(conflict, Err(StoreError::Conflict(_))));
+    assert_eq!(s.counts(shop_id).await.expect("counts").messages, 1);
+
+    // The agent replies; a stale writer is refused.
+    let stored = s
+        .open_conversation_of(shop_id, buyer.id)
+        .await
+        .expect("read")
+        .expect("open");
+    assert_eq!(stored, conv);
+    let reply =
+        decide_agent_reply(&stored, a.id, text("亲，今天下单今天发货哦～"), at(4)).expect("reply");
+    let after = fold_new(Some(stored.clone()), &reply).expect("fold");
+    s.append(AppendBatch {
+        shop: shop_id,
+        events: reply.clone(),
+        conversation: after.clone(),
+        expected_version: Some(stored.version),
+        idempotency: None,
+    })
+    .await
+    .expect("reply appended");
+    let stale = s
+        .append(AppendBatch {
+            shop: shop_id,
+            events: reply,
+            conversation: after.clone(),
+            expected_version: Some(stored.version),
+            idempotency: None,
+        })
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))));
+
+    let messages = s.messages(shop_id, conv.id, 50).await.expect("messages");
+    let texts: Vec<_> = messages
+        .iter()
+        .map(|m| (m.sender.kind(), m.text.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            ("shopper", "你好，纸尿裤什么时候发货？"),
+            ("agent", "亲，今天下单今天发货哦～")
+        ]
+    );
+    assert_eq!(messages[1].sender, Sender::Agent { agent: a.id });
+
+    let close = decide_close(&after, Sender::Agent { agent: a.id }, at(5)).expect("close");
+    let closed = fold_new(Some(after.clone()), std::slice::from_ref(&close)).expect("fold");
+    s.append(AppendBatch {
+        shop: shop_id,
+        events: vec![close],
+        conversation: closed.clone(),
+        expected_version: Some(after.version),
+        idempotency: None,
+    })
+    .await
+    .expect("closed");
+    assert_eq!(
+        s.open_conversation_of(shop_id, buyer.id)
+            .await
+            .expect("read"),
+        None
+    );
+    assert_eq!(
+        s.list_conversations(shop_id, ConversationFilter::Open, 50)
+            .await
+            .expect("list"),
+        vec![]
+    );
+    assert_eq!(
+        s.list_conversations(shop_id, ConversationFilter::Closed, 50)
+            .await
+            .expect("list"),
+        vec![closed.clone()]
+    );
+
+    // Other shops see nothing.
+    let other = shop("other");
+    s.create_shop(&other).await.expect("other");
+    assert_eq!(
+        s.conversation(other.shop.id, conv.id).await.expect("read"),
+        None
+    );
+    assert!(
+        s.messages(other.shop.id, conv.id, 50)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+
+    // The projections are exactly what the log says.
+    let rebuilt = s.rebuild_projections(shop_id).await.expect("rebuild");
+    assert_eq!(rebuilt, 1);
+    assert_eq!(
+        s.conversation(shop_id, conv.id).await.expect("read"),
+        Some(closed)
+    );
+    assert_eq!(
+        s.messages(shop_id, conv.id, 50).await.expect("read"),
+        messages
+    );
+    let log = s.events(shop_id, 0, 100).await.expect("log");
+    assert_eq!(log.len(), 5);
+}
+
+async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = t.store.clone();
+    let demo = shop("demo");
+    s.create_shop(&demo).await.expect("shop");
+    let shop_id = demo.shop.id;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let c = s
+                .ensure_customer(&customer(shop_id, &format!("buyer-{i}")))
+                .await
+                .expect("customer");
+            let events = decide_shopper_message(
+                shop_id,
+                c.id,
+                None,
+                Channel::Api,
+                None,
+                text("在吗在吗"),
+                at(i),
+            );
+            let conv = fold_new(None, &events).expect("fold");
+            s.append(AppendBatch {
+                shop: shop_id,
+                events,
+                conversation: conv,
+                expected_version: None,
+                idempotency: None,
+            })
+            .await
+            .expect("append")
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let counts = s.counts(shop_id).await.expect("counts");
+    assert_eq!(
+        (counts.conversations, counts.messages, counts.events),
+        (200, 200, 400)
+    );
+}
+
+both_backends!(
+    shop_agents_and_sessions,
+    imports_count_inserts_and_updates,
+    conversations_append_conflict_idempotency_and_rebuild,
+    concurrent_appends_are_grouped_and_all_durable,
+);

@@ -1,0 +1,154 @@
+/** Types mirroring the kefu JSON API (/api/v1). Timestamps are RFC 3339 UTC strings. */
+
+export type Sender = 'shopper' | 'bot' | 'agent' | 'system';
+export type ConversationState = 'bot' | 'queued' | 'assigned' | 'waiting' | 'closed';
+export type ConversationTier = 'bot' | 'standard' | 'expert' | 'crisis';
+export type Channel = 'widget' | 'webhook' | 'api';
+export type AgentRole = 'agent' | 'expert' | 'supervisor' | 'admin';
+export type AgentTier = 'standard' | 'expert' | 'crisis';
+export type OrderStatus =
+  | 'unpaid'
+  | 'paid'
+  | 'shipped'
+  | 'received'
+  | 'refunding'
+  | 'refunded'
+  | 'closed';
+
+export interface Agent {
+  id: string;
+  username: string;
+  display_name: string;
+  role: AgentRole;
+  tier: AgentTier;
+  skill_groups: string[];
+  max_concurrent: number;
+}
+
+export interface Shop {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+export interface LoginResponse {
+  token: string;
+  expires_at: string;
+  agent: Agent;
+  shop: Shop;
+}
+
+export interface MeResponse {
+  agent: Agent;
+  shop: Shop;
+}
+
+export interface Message {
+  id: string;
+  conversation_id: string;
+  sender: Sender;
+  agent_id: string | null;
+  text: string;
+  at: string;
+}
+
+export interface LastMessage {
+  text: string;
+  sender: Sender;
+  at: string;
+}
+
+export interface ConversationCustomer {
+  id: string;
+  nickname: string;
+  vip_level: number;
+}
+
+export interface ConversationSummary {
+  id: string;
+  state: ConversationState;
+  tier: ConversationTier;
+  channel: Channel;
+  platform: string | null;
+  assigned_agent_id: string | null;
+  customer: ConversationCustomer;
+  last_message: LastMessage | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Customer {
+  id: string;
+  external_id: string;
+  nickname: string;
+  phone_masked: string | null;
+  city: string | null;
+  vip_level: number;
+  tags: string[];
+  order_count: number;
+  total_spent_fen: number;
+  created_at: string;
+}
+
+export interface OrderItem {
+  product_id: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unit_price_fen: number;
+}
+
+export interface Order {
+  id: string;
+  order_no: string;
+  status: OrderStatus;
+  total_fen: number;
+  items: OrderItem[];
+  created_at: string;
+  paid_at: string | null;
+  shipped_at: string | null;
+  received_at: string | null;
+  refunded_at: string | null;
+  tracking_no: string | null;
+}
+
+export interface ConversationDetail {
+  conversation: ConversationSummary;
+  messages: Message[];
+  customer: Customer;
+  orders: Order[];
+}
+
+export interface WidgetSessionRequest {
+  shop: string;
+  user_id?: string;
+  user_hash?: string;
+  nickname?: string;
+  visitor_token?: string;
+}
+
+export interface WidgetSession {
+  token: string;
+  customer: { id: string; nickname: string };
+  shop: { slug: string; name: string };
+}
+
+export interface WidgetMessages {
+  conversation: { id: string; state: ConversationState } | null;
+  messages: Message[];
+}
+
+export interface WidgetSendResponse {
+  conversation_id: string;
+  message: Message;
+}
+
+/** Frames pushed by the server on /api/v1/live. */
+export type LiveFrame =
+  | { type: 'hello'; role: 'agent' | 'shopper' }
+  | { type: 'message.created'; conversation_id: string; message: Message }
+  | { type: 'conversation.updated'; conversation: ConversationSummary }
+  | { type: 'pong' };
+
+/** Maximum reply length in characters (Unicode code points), as enforced by the server. */
+export const MAX_MESSAGE_CHARS = 2000;
