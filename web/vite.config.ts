@@ -50,9 +50,8 @@ export default defineConfig({
       output: {
         codeSplitting: {
           groups: [
-            // The widget page needs neither the router nor the workspace code.
-            { name: 'router', test: /node_modules[\\/]vue-router[\\/]/ },
-            { name: 'vendor', test: /node_modules[\\/]/ },
+            // Shared by both pages; vue-router stays in the workspace bundle.
+            { name: 'vendor', test: /node_modules[\\/](?!vue-router[\\/])/ },
             { name: 'shared', test: /[\\/]src[\\/]shared[\\/]/ },
           ],
         },

@@ -2,7 +2,9 @@
 //! ChaCha stream in a fixed order, which is what makes `generate(seed, now)` reproducible down
 //! to the last UUID (the domain's `XxxId::new()` reads the clock and is never used here).
 
-use kefu_domain::{AgentId, ConversationId, CustomerId, EventId, MessageId, OrderId, ProductId, ShopId};
+use kefu_domain::{
+    AgentId, ConversationId, CustomerId, EventId, MessageId, OrderId, ProductId, ShopId,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
@@ -50,7 +52,11 @@ impl IdSource {
 
     /// Uniform in `lo..hi` (`lo` when the range is empty).
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        if hi <= lo { lo } else { self.rng.gen_range(lo..hi) }
+        if hi <= lo {
+            lo
+        } else {
+            self.rng.gen_range(lo..hi)
+        }
     }
 
     /// True with probability `p`.

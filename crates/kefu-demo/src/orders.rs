@@ -207,7 +207,13 @@ impl Shelf {
 
 /// What a family buys at once, as (catalogue index, quantity). Needs drive the basket: diapers
 /// pull wipes and 护臀霜, 湿疹膏 pulls 润肤乳, formula pulls bottles or 辅食 by age.
-fn basket(ids: &mut IdSource, shelf: &Shelf, p: &Profile, age_days: i64, promo: bool) -> Vec<(usize, u32)> {
+fn basket(
+    ids: &mut IdSource,
+    shelf: &Shelf,
+    p: &Profile,
+    age_days: i64,
+    promo: bool,
+) -> Vec<(usize, u32)> {
     let mut lines: Vec<(usize, u32)> = Vec::new();
     let stock = |ids: &mut IdSource, lo: i64, hi: i64| {
         let extra = if promo { 2 } else { 0 };
@@ -298,7 +304,11 @@ fn basket(ids: &mut IdSource, shelf: &Shelf, p: &Profile, age_days: i64, promo: 
 
 /// Promotion prices are 15 % off, rounded down to the jiao as platforms show them.
 fn unit_price(list_fen: i64, promo: bool) -> i64 {
-    if promo { list_fen * 85 / 100 / 10 * 10 } else { list_fen }
+    if promo {
+        list_fen * 85 / 100 / 10 * 10
+    } else {
+        list_fen
+    }
 }
 
 fn order_no(ids: &mut IdSource, source: Source, seen: &mut HashSet<String>) -> String {
@@ -424,9 +434,20 @@ pub(crate) struct Ctx<'a> {
 impl Sim {
     /// Simulates one family's orders. The showcase customer gets a final order that is on its
     /// way right now, so the live demo always has a shipped parcel to ask about.
-    pub fn add_customer(&mut self, ids: &mut IdSource, ctx: &Ctx<'_>, p: &Profile, seen: &mut HashSet<String>, showcase: bool) {
+    pub fn add_customer(
+        &mut self,
+        ids: &mut IdSource,
+        ctx: &Ctx<'_>,
+        p: &Profile,
+        seen: &mut HashSet<String>,
+        showcase: bool,
+    ) {
         let w = ctx.window;
-        let until = if showcase { w.now.plus_millis(-5 * DAY) } else { w.now };
+        let until = if showcase {
+            w.now.plus_millis(-5 * DAY)
+        } else {
+            w.now
+        };
         let mut times = order_times(ids, p, &w, until);
         if showcase {
             times.push(w.now.plus_millis(-ids.range(26 * HOUR, 30 * HOUR)));

@@ -7,17 +7,83 @@ use crate::ids::IdSource;
 use crate::time::{DAY, HOUR, MINUTE};
 use kefu_domain::{Agent, CustomerId, Role, ShopId, Tier, Timestamp};
 
-/// The demo staff: (username, display name, role, tier, skill groups, max concurrent).
+/// One member of staff: (username, display name, role, tier, skill groups, max concurrent).
+type Staff = (
+    &'static str,
+    &'static str,
+    Role,
+    Tier,
+    &'static [&'static str],
+    u32,
+);
+
+/// The demo staff.
 /// Index 0 is a standard 售前/售后 agent because the live demo logs in as the first agent.
-const STAFF: &[(&str, &str, Role, Tier, &[&str], u32)] = &[
-    ("xiaomei", "小美", Role::Agent, Tier::Standard, &["售前", "售后"], 6),
-    ("aqiang", "阿强", Role::Agent, Tier::Standard, &["售后", "物流"], 6),
-    ("tingting", "婷婷", Role::Agent, Tier::Standard, &["售前"], 8),
-    ("xiaoyu", "小雨", Role::Agent, Tier::Standard, &["物流", "售后"], 5),
-    ("lele", "乐乐", Role::Agent, Tier::Standard, &["售前", "物流"], 7),
-    ("wangjie", "王姐", Role::Expert, Tier::Expert, &["售后", "母婴顾问"], 4),
-    ("linlaoshi", "林老师", Role::Expert, Tier::Expert, &["母婴顾问", "皮肤护理"], 4),
-    ("zhaozhuguan", "赵主管", Role::Supervisor, Tier::Crisis, &["危机处理", "售后", "物流"], 3),
+const STAFF: &[Staff] = &[
+    (
+        "xiaomei",
+        "小美",
+        Role::Agent,
+        Tier::Standard,
+        &["售前", "售后"],
+        6,
+    ),
+    (
+        "aqiang",
+        "阿强",
+        Role::Agent,
+        Tier::Standard,
+        &["售后", "物流"],
+        6,
+    ),
+    (
+        "tingting",
+        "婷婷",
+        Role::Agent,
+        Tier::Standard,
+        &["售前"],
+        8,
+    ),
+    (
+        "xiaoyu",
+        "小雨",
+        Role::Agent,
+        Tier::Standard,
+        &["物流", "售后"],
+        5,
+    ),
+    (
+        "lele",
+        "乐乐",
+        Role::Agent,
+        Tier::Standard,
+        &["售前", "物流"],
+        7,
+    ),
+    (
+        "wangjie",
+        "王姐",
+        Role::Expert,
+        Tier::Expert,
+        &["售后", "母婴顾问"],
+        4,
+    ),
+    (
+        "linlaoshi",
+        "林老师",
+        Role::Expert,
+        Tier::Expert,
+        &["母婴顾问", "皮肤护理"],
+        4,
+    ),
+    (
+        "zhaozhuguan",
+        "赵主管",
+        Role::Supervisor,
+        Tier::Crisis,
+        &["危机处理", "售后", "物流"],
+        3,
+    ),
 ];
 
 /// Staff were hired between one year and two months before the window starts.
@@ -92,10 +158,54 @@ pub(crate) struct Profile {
 }
 
 const BABY_NAMES: &[&str] = &[
-    "小鱼", "暖暖", "豆豆", "星星", "糖糖", "果果", "乐乐", "朵朵", "米粒", "团团", "圆圆", "球球",
-    "可乐", "布丁", "小满", "一一", "安安", "甜甜", "橙子", "嘟嘟", "悠悠", "小葡萄", "芒果", "奶糖",
-    "小核桃", "大宝", "二宝", "诺诺", "贝贝", "妞妞", "小土豆", "阳阳", "小米", "多多", "皮皮", "桃子",
-    "小树", "辰辰", "欢欢", "柚子", "栗子", "饭团", "汤圆", "小玥", "木木", "宸宸", "小熊", "丁丁",
+    "小鱼",
+    "暖暖",
+    "豆豆",
+    "星星",
+    "糖糖",
+    "果果",
+    "乐乐",
+    "朵朵",
+    "米粒",
+    "团团",
+    "圆圆",
+    "球球",
+    "可乐",
+    "布丁",
+    "小满",
+    "一一",
+    "安安",
+    "甜甜",
+    "橙子",
+    "嘟嘟",
+    "悠悠",
+    "小葡萄",
+    "芒果",
+    "奶糖",
+    "小核桃",
+    "大宝",
+    "二宝",
+    "诺诺",
+    "贝贝",
+    "妞妞",
+    "小土豆",
+    "阳阳",
+    "小米",
+    "多多",
+    "皮皮",
+    "桃子",
+    "小树",
+    "辰辰",
+    "欢欢",
+    "柚子",
+    "栗子",
+    "饭团",
+    "汤圆",
+    "小玥",
+    "木木",
+    "宸宸",
+    "小熊",
+    "丁丁",
 ];
 const PARENT_SUFFIX: &[(&str, u32)] = &[
     ("妈妈", 30),
@@ -111,10 +221,28 @@ const PARENT_SUFFIX: &[(&str, u32)] = &[
     ("家", 2),
 ];
 const ADJECTIVES: &[&str] = &[
-    "爱笑的", "不睡觉的", "快乐的", "努力的", "佛系", "暴躁", "温柔的", "元气", "熬夜的", "奶凶",
+    "爱笑的",
+    "不睡觉的",
+    "快乐的",
+    "努力的",
+    "佛系",
+    "暴躁",
+    "温柔的",
+    "元气",
+    "熬夜的",
+    "奶凶",
 ];
 const NOUNS: &[&str] = &[
-    "宝妈", "奶爸", "小鱼", "团子", "西瓜", "芒果布丁", "兔子", "猫咪", "老母亲", "新手妈妈",
+    "宝妈",
+    "奶爸",
+    "小鱼",
+    "团子",
+    "西瓜",
+    "芒果布丁",
+    "兔子",
+    "猫咪",
+    "老母亲",
+    "新手妈妈",
 ];
 
 fn nickname(ids: &mut IdSource, source: Source) -> String {
@@ -155,20 +283,59 @@ fn nickname(ids: &mut IdSource, source: Source) -> String {
 }
 
 const PHONE_PREFIXES: &[&str] = &[
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155",
-    "156", "157", "158", "159", "170", "173", "176", "177", "178", "180", "181", "182", "183", "185",
-    "186", "187", "188", "189", "191", "195", "198", "199",
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153",
+    "155", "156", "157", "158", "159", "170", "173", "176", "177", "178", "180", "181", "182",
+    "183", "185", "186", "187", "188", "189", "191", "195", "198", "199",
 ];
 
 /// Cities weighted roughly by urban population and online spending.
 const CITIES: &[(&str, u32)] = &[
-    ("上海", 24), ("北京", 21), ("深圳", 18), ("广州", 18), ("重庆", 16), ("成都", 18),
-    ("杭州", 13), ("武汉", 12), ("西安", 11), ("南京", 10), ("苏州", 11), ("天津", 11),
-    ("郑州", 11), ("长沙", 9), ("东莞", 9), ("青岛", 8), ("沈阳", 7), ("宁波", 8), ("佛山", 8),
-    ("合肥", 8), ("昆明", 7), ("济南", 7), ("福州", 7), ("厦门", 5), ("无锡", 6), ("南宁", 6),
-    ("石家庄", 7), ("哈尔滨", 6), ("大连", 5), ("温州", 7), ("贵阳", 5), ("南昌", 5), ("太原", 4),
-    ("兰州", 3), ("乌鲁木齐", 3), ("海口", 2), ("银川", 2), ("西宁", 1), ("呼和浩特", 2),
-    ("泉州", 5), ("惠州", 4), ("绍兴", 4), ("徐州", 4), ("潍坊", 3), ("洛阳", 3), ("拉萨", 1),
+    ("上海", 24),
+    ("北京", 21),
+    ("深圳", 18),
+    ("广州", 18),
+    ("重庆", 16),
+    ("成都", 18),
+    ("杭州", 13),
+    ("武汉", 12),
+    ("西安", 11),
+    ("南京", 10),
+    ("苏州", 11),
+    ("天津", 11),
+    ("郑州", 11),
+    ("长沙", 9),
+    ("东莞", 9),
+    ("青岛", 8),
+    ("沈阳", 7),
+    ("宁波", 8),
+    ("佛山", 8),
+    ("合肥", 8),
+    ("昆明", 7),
+    ("济南", 7),
+    ("福州", 7),
+    ("厦门", 5),
+    ("无锡", 6),
+    ("南宁", 6),
+    ("石家庄", 7),
+    ("哈尔滨", 6),
+    ("大连", 5),
+    ("温州", 7),
+    ("贵阳", 5),
+    ("南昌", 5),
+    ("太原", 4),
+    ("兰州", 3),
+    ("乌鲁木齐", 3),
+    ("海口", 2),
+    ("银川", 2),
+    ("西宁", 1),
+    ("呼和浩特", 2),
+    ("泉州", 5),
+    ("惠州", 4),
+    ("绍兴", 4),
+    ("徐州", 4),
+    ("潍坊", 3),
+    ("洛阳", 3),
+    ("拉萨", 1),
 ];
 
 /// A fresh profile for customer number `n` (1-based).
@@ -277,7 +444,9 @@ pub(crate) fn vip_level(ids: &mut IdSource, activity: Activity) -> u8 {
 pub(crate) fn with_skill<'a>(agents: &'a [Agent], skill: &str, tier: Tier) -> Vec<&'a Agent> {
     agents
         .iter()
-        .filter(|a| a.tier == tier && (skill.is_empty() || a.skill_groups.iter().any(|s| s == skill)))
+        .filter(|a| {
+            a.tier == tier && (skill.is_empty() || a.skill_groups.iter().any(|s| s == skill))
+        })
         .collect()
 }
 

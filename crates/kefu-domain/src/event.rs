@@ -4,7 +4,7 @@
 
 use crate::conversation::ConversationState;
 use crate::ids::*;
-use crate::model::{Channel, Sender, Tier};
+use crate::model::{Channel, Message, Sender, Tier};
 use crate::text::MessageText;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,26 @@ pub struct Envelope {
 }
 
 impl Envelope {
+    /// The message this envelope posts, if it is a `MessagePosted`.
+    pub fn message(&self) -> Option<Message> {
+        match &self.event {
+            Event::MessagePosted {
+                conversation,
+                message,
+                sender,
+                text,
+            } => Some(Message {
+                id: *message,
+                shop: self.shop,
+                conversation: *conversation,
+                sender: *sender,
+                text: text.clone(),
+                at: self.at,
+            }),
+            _ => None,
+        }
+    }
+
     pub fn new(shop: ShopId, at: Timestamp, event: Event) -> Self {
         Self {
             id: EventId::new(),

@@ -32,6 +32,21 @@ impl Timestamp {
             .map(Self)
     }
 
+    /// Parses RFC 3339, or `YYYY-MM-DD HH:MM:SS` / `YYYY-MM-DD` as written by Chinese platform
+    /// exports, which are in China Standard Time (UTC+8, no daylight saving).
+    pub fn parse_flexible(s: &str) -> Option<Self> {
+        let s = s.trim();
+        if let Some(t) = Self::parse_rfc3339(s) {
+            return Some(t);
+        }
+        let local = if s.len() == 10 {
+            format!("{s}T00:00:00+08:00")
+        } else {
+            format!("{}+08:00", s.replacen(' ', "T", 1))
+        };
+        Self::parse_rfc3339(&local)
+    }
+
     pub fn to_rfc3339(self) -> String {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
             .ok()
@@ -116,6 +131,19 @@ mod tests {
         let s = t.to_rfc3339();
         assert_eq!(s, "2025-11-25T08:00:00.123Z");
         assert_eq!(Timestamp::parse_rfc3339(&s), Some(t));
+    }
+
+    #[test]
+    fn platform_export_times_are_china_standard_time() {
+        let utc = Timestamp::parse_rfc3339("2026-11-20T04:00:00Z");
+        assert_eq!(Timestamp::parse_flexible("2026-11-20 12:00:00"), utc);
+        assert_eq!(Timestamp::parse_flexible(" 2026-11-20T04:00:00Z "), utc);
+        assert_eq!(
+            Timestamp::parse_flexible("2026-11-20"),
+            Timestamp::parse_rfc3339("2026-11-19T16:00:00Z")
+        );
+        assert_eq!(Timestamp::parse_flexible("2026-13-45 99:00:00"), None);
+        assert_eq!(Timestamp::parse_flexible("昨天"), None);
     }
 
     #[test]

@@ -1,0 +1,195 @@
+//! The write path of a message: decide events with the pure domain functions, append them
+//! durably, then push to live sockets. Handlers for the widget, the webhook and the workspace
+//! all come through here, so every channel behaves the same.
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::views::{ConversationView, CustomerBrief, LiveFrame, MessageView};
+use kefu_bus::Topic;
+use kefu_domain::conversation::{
+    decide_agent_reply, decide_close, decide_shopper_message, fold_new,
+};
+use kefu_domain::*;
+use kefu_store::{AppendBatch, IdempotencyRecord, StoreError};
+
+/// How often a write is retried after losing a race with another writer.
+const ATTEMPTS: usize = 3;
+
+/// A message that was stored and pushed.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub conversation: Conversation,
+    pub message: Message,
+}
+
+/// Builds the idempotency record of a webhook delivery once the ids are decided, so the record
+/// is written in the same transaction as the message it answers for.
+pub type Receipt<'a> = &'a (dyn Fn(&Posted) -> IdempotencyRecord + Send + Sync);
+
+/// A shopper's message, on any channel.
+pub async fn shopper_message(
+    state: &AppState,
+    customer: &Customer,
+    channel: Channel,
+    platform: Option<String>,
+    text: MessageText,
+    receipt: Option<Receipt<'_>>,
+) -> ApiResult<Posted> {
+    let shop = customer.shop;
+    let _serial = state.locks.lock(customer.id).await;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let current = state.store.open_conversation_of(shop, customer.id).await?;
+        let expected = current.as_ref().map(|c| c.version);
+        let events = decide_shopper_message(
+            shop,
+            customer.id,
+            current.as_ref(),
+            channel,
+            platform.clone(),
+            text.clone(),
+            state.clock.now(),
+        );
+        let posted = fold(current, &events)?;
+        let batch = AppendBatch {
+            shop,
+            events,
+            conversation: posted.conversation.clone(),
+            expected_version: expected,
+            idempotency: receipt.map(|r| r(&posted)),
+        };
+        match state.store.append(batch).await {
+            Ok(_) => {
+                publish(state, &posted, CustomerBrief::from(customer));
+                return Ok(posted);
+            }
+            Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// An agent's reply. A conversation nobody holds is taken by the replying agent.
+pub async fn agent_reply(
+    state: &AppState,
+    agent: &Agent,
+    conversation: ConversationId,
+    text: MessageText,
+) -> ApiResult<Posted> {
+    let (current, customer) = load(state, agent.shop, conversation).await?;
+    let _serial = state.locks.lock(customer.id).await;
+    let mut current = current;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let events = decide_agent_reply(&current, agent.id, text.clone(), state.clock.now())?;
+        let expected = current.version;
+        let posted = fold(Some(current), &events)?;
+        let batch = AppendBatch {
+            shop: agent.shop,
+            events,
+            conversation: posted.conversation.clone(),
+            expected_version: Some(expected),
+            idempotency: None,
+        };
+        match state.store.append(batch).await {
+            Ok(_) => {
+                publish(state, &posted, CustomerBrief::from(&customer));
+                return Ok(posted);
+            }
+            Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => {
+                current = load(state, agent.shop, conversation).await?.0;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Closes a conversation on an agent's behalf.
+pub async fn close(
+    state: &AppState,
+    agent: &Agent,
+    conversation: ConversationId,
+) -> ApiResult<ConversationView> {
+    let (current, customer) = load(state, agent.shop, conversation).await?;
+    let _serial = state.locks.lock(customer.id).await;
+    let event = decide_close(
+        &current,
+        Sender::Agent { agent: agent.id },
+        state.clock.now(),
+    )?;
+    let expected = current.version;
+    let closed = fold_new(Some(current), std::slice::from_ref(&event))?;
+    state
+        .store
+        .append(AppendBatch {
+            shop: agent.shop,
+            events: vec![event],
+            conversation: closed.clone(),
+            expected_version: Some(expected),
+            idempotency: None,
+        })
+        .await?;
+    let view = ConversationView::new(&closed, CustomerBrief::from(&customer));
+    state.bus.publish(
+        Topic::Shop(agent.shop),
+        LiveFrame::ConversationUpdated {
+            conversation: view.clone(),
+        }
+        .to_json(),
+    );
+    Ok(view)
+}
+
+async fn load(
+    state: &AppState,
+    shop: ShopId,
+    id: ConversationId,
+) -> ApiResult<(Conversation, Customer)> {
+    let conversation = state
+        .store
+        .conversation(shop, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    let customer = state
+        .store
+        .customer(shop, conversation.customer)
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer"))?;
+    Ok((conversation, customer))
+}
+
+fn fold(current: Option<Conversation>, events: &[Envelope]) -> ApiResult<Posted> {
+    let message = events
+        .iter()
+        .find_map(Envelope::message)
+        .ok_or_else(ApiError::internal)?;
+    let conversation = fold_new(current, events)?;
+    Ok(Posted {
+        conversation,
+        message,
+    })
+}
+
+/// Pushes a stored message: the whole picture to the shop's agents, the message alone to the
+/// shopper (who must not see internal state such as assignment).
+fn publish(state: &AppState, posted: &Posted, customer: CustomerBrief) {
+    let shop = posted.conversation.shop;
+    let message = LiveFrame::MessageCreated {
+        conversation: posted.conversation.id,
+        message: MessageView::from(&posted.message),
+    }
+    .to_json();
+    state.bus.publish(Topic::Shop(shop), message.clone());
+    state.bus.publish(
+        Topic::Shop(shop),
+        LiveFrame::ConversationUpdated {
+            conversation: ConversationView::new(&posted.conversation, customer),
+        }
+        .to_json(),
+    );
+    state
+        .bus
+        .publish(Topic::Customer(shop, posted.conversation.customer), message);
+}

@@ -1,0 +1,38 @@
+//! The OpenAPI document, served at `/api/v1/openapi.json`.
+
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kefu API",
+        description = "kefu (客服): customer-service hub for e-commerce shops. \
+        Every error is {code, message}; see the ErrorCode schema for the stable codes."
+    ),
+    paths(
+        crate::routes::auth::login,
+        crate::routes::auth::logout,
+        crate::routes::auth::me,
+        crate::routes::conversations::list,
+        crate::routes::conversations::detail,
+        crate::routes::conversations::reply,
+        crate::routes::conversations::close,
+        crate::routes::customers::profile,
+        crate::routes::imports::import,
+        crate::routes::webhooks::receive,
+        crate::routes::widget::open_session,
+        crate::routes::widget::history,
+        crate::routes::widget::send,
+    ),
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorCode,
+        crate::error::FieldError
+    ))
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}

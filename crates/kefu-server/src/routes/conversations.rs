@@ -1,0 +1,171 @@
+//! The agent workspace's conversations: list, open, reply, close.
+
+use crate::auth::AgentSession;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{IdPath, JsonBody};
+use crate::ingest;
+use crate::routes::customers::customer_view;
+use crate::state::AppState;
+use crate::views::{ConversationView, CustomerBrief, CustomerView, MessageView, OrderView};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use kefu_domain::{ConversationId, CustomerId, MessageText};
+use kefu_store::ConversationFilter;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/conversations", get(list))
+        .route("/conversations/{id}", get(detail))
+        .route("/conversations/{id}/messages", post(reply))
+        .route("/conversations/{id}/close", post(close))
+}
+
+/// How many messages a conversation's detail carries.
+const DETAIL_MESSAGES: u32 = 200;
+/// How many of the customer's orders sit beside the chat.
+const RECENT_ORDERS: u32 = 5;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// open (default) | closed | all
+    pub state: Option<String>,
+    /// 1..=200, default 100
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationList {
+    pub items: Vec<ConversationView>,
+}
+
+/// Conversations of the caller's shop, latest activity first.
+#[utoipa::path(get, path = "/api/v1/conversations", params(ListQuery),
+    responses((status = 200, body = ConversationList)))]
+pub async fn list(
+    State(state): State<AppState>,
+    session: AgentSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<ConversationList>> {
+    let filter = match q.get("state").map(String::as_str) {
+        None | Some("open") => ConversationFilter::Open,
+        Some("closed") => ConversationFilter::Closed,
+        Some("all") => ConversationFilter::All,
+        Some(other) => {
+            return Err(ApiError::field(
+                "state",
+                format!("must be open, closed or all, not {other:?}"),
+            ));
+        }
+    };
+    let limit = match q.get("limit") {
+        None => 100,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| ApiError::field("limit", "must be a whole number from 1 to 200"))?,
+    };
+    let shop = session.shop();
+    let conversations = state.store.list_conversations(shop, filter, limit).await?;
+    let mut briefs: HashMap<CustomerId, CustomerBrief> = HashMap::new();
+    let mut items = Vec::with_capacity(conversations.len());
+    for c in &conversations {
+        let brief = match briefs.get(&c.customer) {
+            Some(b) => b.clone(),
+            None => {
+                let customer = state
+                    .store
+                    .customer(shop, c.customer)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("customer"))?;
+                let b = CustomerBrief::from(&customer);
+                briefs.insert(c.customer, b.clone());
+                b
+            }
+        };
+        items.push(ConversationView::new(c, brief));
+    }
+    Ok(Json(ConversationList { items }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationDetail {
+    pub conversation: ConversationView,
+    pub messages: Vec<MessageView>,
+    pub customer: CustomerView,
+    /// The customer's most recent orders, newest first.
+    pub orders: Vec<OrderView>,
+}
+
+/// One conversation with its messages, the customer's profile and recent orders.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}",
+    responses((status = 200, body = ConversationDetail), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    session: AgentSession,
+    IdPath(id): IdPath<ConversationId>,
+) -> ApiResult<Json<ConversationDetail>> {
+    let shop = session.shop();
+    let conversation = state
+        .store
+        .conversation(shop, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    let (customer, orders) =
+        customer_view(&state, shop, conversation.customer, RECENT_ORDERS).await?;
+    let messages = state.store.messages(shop, id, DETAIL_MESSAGES).await?;
+    Ok(Json(ConversationDetail {
+        conversation: ConversationView::new(
+            &conversation,
+            CustomerBrief {
+                id: customer.id,
+                nickname: customer.nickname.clone(),
+                vip_level: customer.vip_level,
+            },
+        ),
+        messages: messages.iter().map(MessageView::from).collect(),
+        customer,
+        orders,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    /// 1..=2000 characters.
+    pub text: String,
+}
+
+/// Sends an agent's reply. Replying to a conversation nobody holds takes it.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", request_body = ReplyRequest,
+    responses((status = 201, body = MessageView), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn reply(
+    State(state): State<AppState>,
+    session: AgentSession,
+    IdPath(id): IdPath<ConversationId>,
+    JsonBody(req): JsonBody<ReplyRequest>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    let text = MessageText::parse(&req.text)?;
+    let posted = ingest::agent_reply(&state, &session.agent, id, text).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MessageView::from(&posted.message)),
+    ))
+}
+
+/// Closes a conversation.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/close",
+    responses((status = 200, body = ConversationView), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn close(
+    State(state): State<AppState>,
+    session: AgentSession,
+    IdPath(id): IdPath<ConversationId>,
+) -> ApiResult<Json<ConversationView>> {
+    ingest::close(&state, &session.agent, id).await.map(Json)
+}

@@ -1,0 +1,25 @@
+//! HTTP routes, one module per resource; each owns its `router()`.
+
+pub mod auth;
+pub mod conversations;
+pub mod customers;
+pub mod imports;
+pub mod live;
+pub mod web;
+pub mod webhooks;
+pub mod widget;
+
+use crate::state::AppState;
+use axum::Router;
+
+/// Everything under `/api/v1`.
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(conversations::router())
+        .merge(customers::router())
+        .merge(imports::router())
+        .merge(live::router())
+        .merge(webhooks::router())
+        .merge(widget::router())
+}

@@ -1,0 +1,80 @@
+//! What every handler can reach: the ports (store, bus, clock), keys and limits.
+
+use crate::auth::VisitorTokens;
+use kefu_bus::Bus;
+use kefu_domain::{Clock, CustomerId};
+use kefu_store::Store;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use tokio::sync::{Mutex, MutexGuard};
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub clock: Arc<dyn Clock>,
+    pub visitor_tokens: VisitorTokens,
+    pub limits: Limits,
+    pub(crate) locks: Arc<CustomerLocks>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_import_bytes: usize,
+    pub session_ttl_ms: i64,
+    pub visitor_ttl_ms: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 64 * 1024,
+            max_import_bytes: 32 * 1024 * 1024,
+            session_ttl_ms: 12 * 3_600_000,
+            visitor_ttl_ms: 30 * 86_400_000,
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
+        clock: Arc<dyn Clock>,
+        visitor_key: impl Into<Vec<u8>>,
+        limits: Limits,
+    ) -> Self {
+        Self {
+            store,
+            bus,
+            clock,
+            visitor_tokens: VisitorTokens::new(visitor_key),
+            limits,
+            locks: Arc::new(CustomerLocks::new(256)),
+        }
+    }
+}
+
+/// Serialises read-decide-append per customer within this node, so two messages from the same
+/// shopper never race to open two conversations. Across nodes the store's version check and
+/// its one-open-conversation index catch what this cannot.
+#[derive(Debug)]
+pub(crate) struct CustomerLocks {
+    shards: Box<[Mutex<()>]>,
+}
+
+impl CustomerLocks {
+    fn new(n: usize) -> Self {
+        Self {
+            shards: (0..n).map(|_| Mutex::new(())).collect(),
+        }
+    }
+
+    pub(crate) async fn lock(&self, customer: CustomerId) -> MutexGuard<'_, ()> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        customer.hash(&mut h);
+        let i = (h.finish() % self.shards.len() as u64) as usize;
+        self.shards[i].lock().await
+    }
+}

@@ -1,0 +1,288 @@
+//! What the API and the live sockets send: JSON views of domain values. Kept apart from the
+//! domain so the wire format is explicit (and documented in OpenAPI) and can evolve on purpose.
+
+use kefu_domain::conversation::LastMessage;
+use kefu_domain::*;
+use kefu_store::OrderStats;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShopView {
+    #[schema(value_type = String)]
+    pub id: ShopId,
+    pub slug: String,
+    pub name: String,
+}
+
+impl From<&Shop> for ShopView {
+    fn from(s: &Shop) -> Self {
+        Self {
+            id: s.id,
+            slug: s.slug.clone(),
+            name: s.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgentView {
+    #[schema(value_type = String)]
+    pub id: AgentId,
+    pub username: String,
+    pub display_name: String,
+    /// agent | expert | supervisor | admin
+    #[schema(value_type = String)]
+    pub role: Role,
+    /// standard | expert | crisis
+    #[schema(value_type = String)]
+    pub tier: Tier,
+    pub skill_groups: Vec<String>,
+    pub max_concurrent: u32,
+}
+
+impl From<&Agent> for AgentView {
+    fn from(a: &Agent) -> Self {
+        Self {
+            id: a.id,
+            username: a.username.clone(),
+            display_name: a.display_name.clone(),
+            role: a.role,
+            tier: a.tier,
+            skill_groups: a.skill_groups.clone(),
+            max_concurrent: a.max_concurrent,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerBrief {
+    #[schema(value_type = String)]
+    pub id: CustomerId,
+    pub nickname: String,
+    pub vip_level: u8,
+}
+
+impl From<&Customer> for CustomerBrief {
+    fn from(c: &Customer) -> Self {
+        Self {
+            id: c.id,
+            nickname: c.nickname.clone(),
+            vip_level: c.vip_level,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LastMessageView {
+    pub text: String,
+    /// shopper | bot | agent | system
+    pub sender: &'static str,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
+impl From<&LastMessage> for LastMessageView {
+    fn from(m: &LastMessage) -> Self {
+        Self {
+            text: m.text.clone(),
+            sender: m.sender.kind(),
+            at: m.at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConversationView {
+    #[schema(value_type = String)]
+    pub id: ConversationId,
+    /// bot | queued | assigned | waiting | closed
+    #[schema(value_type = String)]
+    pub state: ConversationState,
+    /// bot | standard | expert | crisis
+    #[schema(value_type = String)]
+    pub tier: Tier,
+    /// widget | webhook | api
+    #[schema(value_type = String)]
+    pub channel: Channel,
+    pub platform: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub assigned_agent_id: Option<AgentId>,
+    pub customer: CustomerBrief,
+    pub last_message: Option<LastMessageView>,
+    pub message_count: u32,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+impl ConversationView {
+    pub fn new(c: &Conversation, customer: CustomerBrief) -> Self {
+        Self {
+            id: c.id,
+            state: c.state,
+            tier: c.tier,
+            channel: c.channel,
+            platform: c.platform.clone(),
+            assigned_agent_id: c.assigned_agent,
+            customer,
+            last_message: c.last_message.as_ref().map(LastMessageView::from),
+            message_count: c.message_count,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageView {
+    #[schema(value_type = String)]
+    pub id: MessageId,
+    #[schema(value_type = String)]
+    pub conversation_id: ConversationId,
+    /// shopper | bot | agent | system
+    pub sender: &'static str,
+    #[schema(value_type = Option<String>)]
+    pub agent_id: Option<AgentId>,
+    pub text: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
+impl From<&Message> for MessageView {
+    fn from(m: &Message) -> Self {
+        Self {
+            id: m.id,
+            conversation_id: m.conversation,
+            sender: m.sender.kind(),
+            agent_id: m.sender.agent(),
+            text: m.text.as_str().to_owned(),
+            at: m.at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerView {
+    #[schema(value_type = String)]
+    pub id: CustomerId,
+    pub external_id: String,
+    pub nickname: String,
+    /// Phone numbers are never sent in full to the workspace.
+    pub phone_masked: Option<String>,
+    pub city: Option<String>,
+    pub vip_level: u8,
+    pub tags: Vec<String>,
+    pub order_count: u64,
+    pub total_spent_fen: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+impl CustomerView {
+    pub fn new(c: &Customer, stats: OrderStats) -> Self {
+        Self {
+            id: c.id,
+            external_id: c.external_id.clone(),
+            nickname: c.nickname.clone(),
+            phone_masked: c.phone.as_deref().map(mask_phone),
+            city: c.city.clone(),
+            vip_level: c.vip_level,
+            tags: c.tags.clone(),
+            order_count: stats.order_count,
+            total_spent_fen: stats.total_spent_fen,
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderItemView {
+    #[schema(value_type = Option<String>)]
+    pub product_id: Option<ProductId>,
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price_fen: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderView {
+    #[schema(value_type = String)]
+    pub id: OrderId,
+    pub order_no: String,
+    /// unpaid | paid | shipped | received | refunding | refunded | closed
+    #[schema(value_type = String)]
+    pub status: OrderStatus,
+    pub total_fen: i64,
+    pub items: Vec<OrderItemView>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub paid_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub shipped_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub received_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub refunded_at: Option<Timestamp>,
+    pub tracking_no: Option<String>,
+}
+
+impl From<&Order> for OrderView {
+    fn from(o: &Order) -> Self {
+        Self {
+            id: o.id,
+            order_no: o.order_no.clone(),
+            status: o.status,
+            total_fen: o.total_fen,
+            items: o
+                .items
+                .iter()
+                .map(|i| OrderItemView {
+                    product_id: i.product_id,
+                    sku: i.sku.clone(),
+                    name: i.name.clone(),
+                    quantity: i.quantity,
+                    unit_price_fen: i.unit_price_fen,
+                })
+                .collect(),
+            created_at: o.created_at,
+            paid_at: o.paid_at,
+            shipped_at: o.shipped_at,
+            received_at: o.received_at,
+            refunded_at: o.refunded_at,
+            tracking_no: o.tracking_no.clone(),
+        }
+    }
+}
+
+/// A frame on a live socket.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type")]
+pub enum LiveFrame {
+    #[serde(rename = "hello")]
+    Hello { role: &'static str },
+    #[serde(rename = "message.created")]
+    MessageCreated {
+        #[serde(rename = "conversation_id")]
+        conversation: ConversationId,
+        message: MessageView,
+    },
+    #[serde(rename = "conversation.updated")]
+    ConversationUpdated { conversation: ConversationView },
+    /// Frames were dropped for this socket: the client should re-read from the API.
+    #[serde(rename = "resync")]
+    Resync,
+    #[serde(rename = "pong")]
+    Pong,
+}
+
+impl LiveFrame {
+    pub fn to_json(&self) -> std::sync::Arc<str> {
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| "{\"type\":\"resync\"}".to_owned())
+            .into()
+    }
+}
