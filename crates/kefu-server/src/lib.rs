@@ -16,6 +16,7 @@ pub use state::{AppState, Limits};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::OriginalUri;
 use axum::http::{Method, Uri};
 use axum::routing::get;
 use error::{ApiError, ErrorCode};
@@ -40,11 +41,11 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
-async fn api_not_found(uri: Uri) -> ApiError {
+async fn api_not_found(OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::new(ErrorCode::NotFound, format!("no API route {}", uri.path()))
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::new(
         ErrorCode::MethodNotAllowed,
         format!("{method} is not allowed on {}", uri.path()),
@@ -54,10 +55,12 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 async fn web_or_not_found(method: Method, uri: Uri) -> axum::response::Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
-        return api_not_found(uri).await.into_response();
+        return api_not_found(OriginalUri(uri)).await.into_response();
     }
     if method != Method::GET && method != Method::HEAD {
-        return method_not_allowed(method, uri).await.into_response();
+        return method_not_allowed(method, OriginalUri(uri))
+            .await
+            .into_response();
     }
     routes::web::serve(uri).await
 }

@@ -14,7 +14,7 @@ mod sql;
 mod types;
 
 pub use error::StoreError;
-pub use sql::{Backend, SqlStore, StoreConfig};
+pub use sql::{Backend, SqlStore, StoreConfig, drop_postgres_schema};
 pub use types::*;
 
 use async_trait::async_trait;

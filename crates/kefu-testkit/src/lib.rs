@@ -83,17 +83,8 @@ impl Drop for TestStore {
                 .enable_all()
                 .build()
                 .ok()?;
-            rt.block_on(async {
-                sqlx::any::install_default_drivers();
-                let pool = sqlx::AnyPool::connect(&url).await.ok()?;
-                let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                    .execute(&pool)
-                    .await
-                    .ok()?;
-                pool.close().await;
-                Some(())
-            })
+            rt.block_on(kefu_store::drop_postgres_schema(&url, &schema))
+                .ok()
         })
         .join();
         if !matches!(dropped, Ok(Some(()))) {

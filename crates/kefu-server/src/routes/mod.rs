@@ -12,13 +12,12 @@ pub mod widget;
 use crate::state::AppState;
 use axum::Router;
 
-/// Everything under `/api/v1`.
+/// Everything under `/api/v1` except imports, which `app()` mounts with a larger body limit.
 pub fn api() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(conversations::router())
         .merge(customers::router())
-        .merge(imports::router())
         .merge(live::router())
         .merge(webhooks::router())
         .merge(widget::router())

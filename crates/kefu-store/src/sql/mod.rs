@@ -144,6 +144,21 @@ async fn create_schema(url: &str, schema: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// Drops a PostgreSQL schema and everything in it (test and benchmark clean-up).
+pub async fn drop_postgres_schema(url: &str, schema: &str) -> StoreResult<()> {
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
+    let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(schema));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&pool)
+        .await?;
+    pool.close().await;
+    Ok(())
+}
+
 /// Quotes a PostgreSQL identifier.
 fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))

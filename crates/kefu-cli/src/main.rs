@@ -1,0 +1,69 @@
+//! The `kefu` binary. Thin: it parses arguments, loads settings and calls into the libraries.
+
+mod bench;
+mod demo;
+mod runtime;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kefu",
+    version,
+    about = "kefu (客服): customer-service hub for e-commerce shops"
+)]
+struct Cli {
+    /// A TOML file layered over the defaults (KEFU__SECTION__KEY variables override both).
+    #[arg(long, global = true, env = "KEFU_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the server.
+    Serve,
+    /// Creates the demo shop (母婴) if the database has none, then runs the server.
+    Demo(demo::DemoArgs),
+    /// Applies pending database migrations and exits.
+    Migrate,
+    /// Loads and checks the configuration, prints it (secrets redacted) and exits.
+    CheckConfig,
+    /// Rebuilds the conversation and message projections of every shop from the event log.
+    Rebuild,
+    /// Measures performance; prints figures for BENCHMARKS.md.
+    Bench {
+        #[command(subcommand)]
+        which: bench::Bench,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let settings = kefu_server::Settings::load(cli.config.as_deref())?;
+    runtime::init_logging(&settings);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Serve => runtime::serve(&settings, None).await,
+            Command::Demo(args) => demo::run(&settings, args).await,
+            Command::Migrate => {
+                let store = runtime::connect(&settings).await?;
+                println!("migrations applied ({})", store.backend().name());
+                Ok(())
+            }
+            Command::CheckConfig => {
+                println!("{settings:#?}");
+                println!("configuration ok");
+                Ok(())
+            }
+            Command::Rebuild => runtime::rebuild(&settings).await,
+            Command::Bench { which } => bench::run(which).await,
+        }
+    })
+}
