@@ -1100,6 +1100,9 @@ pub(crate) fn conversations(ids: &mut IdSource, world: &World<'_>) -> Vec<Envelo
         let Some(start) = start_for(ids, topic, o, m, world.items, w) else {
             return false;
         };
+        // Every pass (the targeted crisis, complaint and refund ones included) goes through
+        // here, so every closed conversation lies inside the window, from its first event to
+        // its last.
         if start < w.start.plus_millis(HOUR) || start > w.now.plus_millis(-3 * HOUR) {
             return false;
         }
@@ -1274,7 +1277,8 @@ pub(crate) fn conversations(ids: &mut IdSource, world: &World<'_>) -> Vec<Envelo
             }
         }
         let (from, to) = (events[0].at, w.now);
-        if !calendar.free(customer, from, to) {
+        // Like the closed conversations, a live one never reaches back before the window.
+        if from < w.start || !calendar.free(customer, from, to) {
             continue;
         }
         calendar.0[customer].push((from, to));

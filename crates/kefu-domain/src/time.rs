@@ -47,11 +47,22 @@ impl Timestamp {
         Self::parse_rfc3339(&local)
     }
 
+    /// RFC 3339 in UTC, always with milliseconds (`2026-11-25T08:00:00.000Z`), so every
+    /// timestamp kefu sends has the same shape.
     pub fn to_rfc3339(self) -> String {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
-            .ok()
-            .and_then(|t| t.format(&Rfc3339).ok())
-            .unwrap_or_else(|| self.0.to_string())
+        match OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000) {
+            Ok(t) => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.millisecond()
+            ),
+            Err(_) => self.0.to_string(),
+        }
     }
 }
 
@@ -131,6 +142,12 @@ mod tests {
         let s = t.to_rfc3339();
         assert_eq!(s, "2025-11-25T08:00:00.123Z");
         assert_eq!(Timestamp::parse_rfc3339(&s), Some(t));
+    }
+
+    #[test]
+    fn whole_seconds_keep_their_milliseconds() {
+        let t = Timestamp::parse_rfc3339("2026-11-20T02:00:00Z").expect("valid");
+        assert_eq!(t.to_rfc3339(), "2026-11-20T02:00:00.000Z");
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! (default `postgres://postgres@127.0.0.1:5432/test`, the one CI and development machines run).
 //! Tests never share data, so they run in parallel and in any order.
 
+mod app;
 mod builders;
 
+pub use app::*;
 pub use builders::*;
 
 use kefu_store::{SqlStore, StoreConfig};

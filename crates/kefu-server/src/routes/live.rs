@@ -56,7 +56,7 @@ async fn upgrade(
     };
     let ws = ws.map_err(|_| {
         ApiError::new(
-            crate::error::ErrorCode::ValidationFailed,
+            crate::error::ErrorCode::UpgradeRequired,
             "this endpoint expects a WebSocket upgrade",
         )
     })?;

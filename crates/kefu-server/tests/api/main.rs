@@ -1,0 +1,7 @@
+//! The API as clients use it: the real server on a random port, over SQLite and PostgreSQL.
+
+mod imports;
+mod malformed;
+mod story;
+mod tenancy;
+mod webhook;
