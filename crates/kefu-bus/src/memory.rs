@@ -31,11 +31,11 @@ impl InProcessBus {
 impl Bus for InProcessBus {
     fn publish(&self, topic: Topic, frame: Arc<str>) {
         let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(sender) = topics.get(&topic) {
-            if sender.send(frame).is_err() {
-                // Nobody listens any more: forget the topic so the map does not grow forever.
-                topics.remove(&topic);
-            }
+        // Nobody listens any more: forget the topic so the map does not grow forever.
+        if let Some(sender) = topics.get(&topic)
+            && sender.send(frame).is_err()
+        {
+            topics.remove(&topic);
         }
     }
 

@@ -252,11 +252,11 @@ async fn start(args: &IngestArgs, total: usize) -> Result<Rig> {
             let Ok(text) = msg.to_text() else { continue };
             if let Some(n) = bench_number(text) {
                 let at = Instant::now();
-                if let Some(slot) = r.lock().await.get_mut(n) {
-                    if slot.is_none() {
-                        *slot = Some(at);
-                        c.fetch_add(1, Ordering::Relaxed);
-                    }
+                if let Some(slot) = r.lock().await.get_mut(n)
+                    && slot.is_none()
+                {
+                    *slot = Some(at);
+                    c.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
@@ -366,9 +366,9 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn finish(rig: Rig) {
-    if let Some((url, schema)) = rig.cleanup {
-        if let Err(e) = kefu_store::drop_postgres_schema(&url, &schema).await {
-            eprintln!("could not drop the bench schema {schema}: {e}");
-        }
+    if let Some((url, schema)) = rig.cleanup
+        && let Err(e) = kefu_store::drop_postgres_schema(&url, &schema).await
+    {
+        eprintln!("could not drop the bench schema {schema}: {e}");
     }
 }

@@ -94,13 +94,13 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> Result<()> {
     let announce = move |base: &str| {
         let info = make_info(base);
         print_banner(&info);
-        if let Some(path) = &info_file {
-            if let Err(e) = std::fs::write(
+        if let Some(path) = &info_file
+            && let Err(e) = std::fs::write(
                 path,
                 serde_json::to_string_pretty(&info).unwrap_or_default(),
-            ) {
-                eprintln!("could not write {}: {e}", path.display());
-            }
+            )
+        {
+            eprintln!("could not write {}: {e}", path.display());
         }
     };
     if args.no_serve {

@@ -20,13 +20,12 @@ pub fn init_logging(settings: &Settings) {
 
 /// Connects to the configured database (creating the SQLite file's folder) and migrates it.
 pub async fn connect(settings: &Settings) -> Result<SqlStore> {
-    if let Some(path) = sqlite_path(&settings.database.url) {
-        if let Some(dir) = Path::new(&path)
+    if let Some(path) = sqlite_path(&settings.database.url)
+        && let Some(dir) = Path::new(&path)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     SqlStore::connect(&settings.store_config())
         .await
@@ -110,11 +109,11 @@ pub fn state(settings: &Settings, store: Arc<dyn Store>) -> Result<AppState> {
     ))
 }
 
+/// Prints how to reach the server, once its port is bound.
+pub type Banner = Box<dyn FnOnce(&str) + Send>;
+
 /// Runs the server until Ctrl-C. `banner` is printed once the port is bound.
-pub async fn serve(
-    settings: &Settings,
-    banner: Option<Box<dyn FnOnce(&str) + Send>>,
-) -> Result<()> {
+pub async fn serve(settings: &Settings, banner: Option<Banner>) -> Result<()> {
     let store: Arc<dyn Store> = Arc::new(connect(settings).await?);
     serve_with(settings, store, banner).await
 }
@@ -122,7 +121,7 @@ pub async fn serve(
 pub async fn serve_with(
     settings: &Settings,
     store: Arc<dyn Store>,
-    banner: Option<Box<dyn FnOnce(&str) + Send>>,
+    banner: Option<Banner>,
 ) -> Result<()> {
     let state = state(settings, store)?;
     let addr = format!("{}:{}", settings.server.host, settings.server.port);

@@ -205,10 +205,10 @@ impl Live {
                 .expect("a frame within 5 s")
                 .expect("socket open")
                 .expect("frame");
-            if let Ok(text) = msg.to_text() {
-                if !text.is_empty() {
-                    return serde_json::from_str(text).expect("JSON frame");
-                }
+            if let Ok(text) = msg.to_text()
+                && !text.is_empty()
+            {
+                return serde_json::from_str(text).expect("JSON frame");
             }
         }
     }

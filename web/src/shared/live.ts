@@ -3,7 +3,9 @@
  *
  * - Reconnects with exponential backoff (with jitter) whenever the socket closes.
  * - Calls `onReady` on every `hello` frame, i.e. after the first connect and after
- *   every reconnect, so callers can re-fetch state and not miss anything.
+ *   every reconnect, so callers can re-fetch state and not miss anything; and on a
+ *   `resync` frame, which the server sends when this socket fell behind and frames
+ *   were dropped.
  * - Sends a `ping` periodically and recycles the socket when nothing has been
  *   received for a while (half-open connections after sleep or network changes).
  */
@@ -125,6 +127,9 @@ export class LiveConnection {
         this.status.value = 'open';
         this.startPing();
         this.handlers.onReady?.();
+      } else if (frame.type === 'resync') {
+        this.handlers.onReady?.();
+        return;
       }
       this.handlers.onFrame(frame);
     };

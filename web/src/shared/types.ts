@@ -148,6 +148,7 @@ export type LiveFrame =
   | { type: 'hello'; role: 'agent' | 'shopper' }
   | { type: 'message.created'; conversation_id: string; message: Message }
   | { type: 'conversation.updated'; conversation: ConversationSummary }
+  | { type: 'resync' }
   | { type: 'pong' };
 
 /** Maximum reply length in characters (Unicode code points), as enforced by the server. */

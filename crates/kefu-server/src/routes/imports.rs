@@ -381,7 +381,7 @@ impl ProductRow {
             (None, None) => None,
         };
         let price_fen = match price_fen {
-            Some(f) if (0..=100_000_000_00).contains(&f) => f,
+            Some(f) if (0..=10_000_000_000).contains(&f) => f,
             _ => {
                 check.fail(
                     "price_fen",
@@ -597,10 +597,10 @@ impl OrderRow {
             ("shipped_at", paid_at.or(created_at), shipped_at),
             ("received_at", shipped_at, received_at),
         ] {
-            if let (Some(a), Some(b)) = (earlier, later) {
-                if b < a {
-                    check.fail(field, "is earlier than the step before it");
-                }
+            if let (Some(a), Some(b)) = (earlier, later)
+                && b < a
+            {
+                check.fail(field, "is earlier than the step before it");
             }
         }
         if self.items.is_empty() {
@@ -661,13 +661,13 @@ impl OrderRow {
                 .filter(|t| !t.is_empty()),
         };
         order.total_fen = order.items_total_fen();
-        if let Some(total) = self.total_fen {
-            if total != order.total_fen {
-                check.fail(
-                    "total_fen",
-                    format!("is {total} but the items add up to {}", order.total_fen),
-                );
-            }
+        if let Some(total) = self.total_fen
+            && total != order.total_fen
+        {
+            check.fail(
+                "total_fen",
+                format!("is {total} but the items add up to {}", order.total_fen),
+            );
         }
         check.finish(order)
     }
