@@ -40,7 +40,10 @@ pub async fn shopper_message(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let current = state.store.open_conversation_of(shop, customer.id).await?;
+        let current = match state.hot.conversation(customer.id) {
+            Some(known) => known.filter(|c| c.state.is_open()),
+            None => state.store.open_conversation_of(shop, customer.id).await?,
+        };
         let expected = current.as_ref().map(|c| c.version);
         let events = decide_shopper_message(
             shop,
@@ -61,11 +64,17 @@ pub async fn shopper_message(
         };
         match state.store.append(batch).await {
             Ok(_) => {
+                remember(state, &posted.conversation);
                 publish(state, &posted, CustomerBrief::from(customer));
                 return Ok(posted);
             }
-            Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => continue,
-            Err(e) => return Err(e.into()),
+            Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => {
+                state.hot.forget_conversation(customer.id);
+            }
+            Err(e) => {
+                state.hot.forget_conversation(customer.id);
+                return Err(e.into());
+            }
         }
     }
 }
@@ -95,13 +104,18 @@ pub async fn agent_reply(
         };
         match state.store.append(batch).await {
             Ok(_) => {
+                remember(state, &posted.conversation);
                 publish(state, &posted, CustomerBrief::from(&customer));
                 return Ok(posted);
             }
             Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => {
+                state.hot.forget_conversation(customer.id);
                 current = load(state, agent.shop, conversation).await?.0;
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                state.hot.forget_conversation(customer.id);
+                return Err(e.into());
+            }
         }
     }
 }
@@ -121,7 +135,7 @@ pub async fn close(
     )?;
     let expected = current.version;
     let closed = fold_new(Some(current), std::slice::from_ref(&event))?;
-    state
+    let appended = state
         .store
         .append(AppendBatch {
             shop: agent.shop,
@@ -130,7 +144,12 @@ pub async fn close(
             expected_version: Some(expected),
             idempotency: None,
         })
-        .await?;
+        .await;
+    if let Err(e) = appended {
+        state.hot.forget_conversation(customer.id);
+        return Err(e.into());
+    }
+    remember(state, &closed);
     let view = ConversationView::new(&closed, CustomerBrief::from(&customer));
     state.bus.publish(
         Topic::Shop(agent.shop),
@@ -140,6 +159,19 @@ pub async fn close(
         .to_json(),
     );
     Ok(view)
+}
+
+/// Keeps a just-written conversation as its customer's latest, unless an older write finishing
+/// late would overwrite a newer one.
+fn remember(state: &AppState, c: &Conversation) {
+    let newer_known = state
+        .hot
+        .conversation(c.customer)
+        .flatten()
+        .is_some_and(|k| k.id == c.id && k.version > c.version);
+    if !newer_known {
+        state.hot.remember_conversation(c.customer, Some(c.clone()));
+    }
 }
 
 async fn load(

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod hot;
 pub mod ingest;
 pub mod openapi;
 pub mod routes;

@@ -3,7 +3,10 @@
 use crate::auth::VisitorTokens;
 use kefu_bus::Bus;
 use kefu_domain::{Clock, CustomerId};
-use kefu_store::Store;
+use kefu_store::{ShopRecord, Store, StoreError};
+use std::collections::HashMap;
+use std::sync::PoisonError;
+use std::time::{Duration, Instant};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
@@ -16,6 +19,8 @@ pub struct AppState {
     pub visitor_tokens: VisitorTokens,
     pub limits: Limits,
     pub(crate) locks: Arc<CustomerLocks>,
+    pub(crate) shops: Arc<ShopCache>,
+    pub(crate) hot: Arc<crate::hot::HotState>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +57,49 @@ impl AppState {
             visitor_tokens: VisitorTokens::new(visitor_key),
             limits,
             locks: Arc::new(CustomerLocks::new(256)),
+            shops: Arc::new(ShopCache::default()),
+            hot: Arc::new(crate::hot::HotState::default()),
         }
+    }
+
+    /// The shop with this slug. Webhooks look their shop up on every delivery, so found shops
+    /// are kept for [`SHOP_CACHE_TTL`]; a changed secret takes effect within that time.
+    pub async fn shop_by_slug(&self, slug: &str) -> Result<Option<ShopRecord>, StoreError> {
+        if let Some(hit) = self.shops.get(slug) {
+            return Ok(Some(hit));
+        }
+        let found = self.store.shop_by_slug(slug).await?;
+        if let Some(record) = &found {
+            self.shops.put(slug, record.clone());
+        }
+        Ok(found)
+    }
+}
+
+/// How long a looked-up shop is reused.
+pub const SHOP_CACHE_TTL: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Default)]
+pub(crate) struct ShopCache {
+    entries: std::sync::Mutex<HashMap<String, (Instant, ShopRecord)>>,
+}
+
+impl ShopCache {
+    fn get(&self, slug: &str) -> Option<ShopRecord> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(slug)
+            .filter(|(at, _)| at.elapsed() < SHOP_CACHE_TTL)
+            .map(|(_, r)| r.clone())
+    }
+
+    fn put(&self, slug: &str, record: ShopRecord) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        // Shops are few; the bound only guards against a flood of made-up slugs.
+        if entries.len() >= 10_000 {
+            entries.retain(|_, (at, _)| at.elapsed() < SHOP_CACHE_TTL);
+        }
+        entries.insert(slug.to_owned(), (Instant::now(), record));
     }
 }
 

@@ -387,12 +387,19 @@ impl Store for SqlStore {
     }
 
     async fn ensure_customer(&self, new: &Customer) -> StoreResult<Customer> {
+        const FIND: &str = "SELECT * FROM customers WHERE shop_id = $1 AND external_id = $2";
+        let shop = new.shop.to_string();
+        // Most messages come from shoppers already known: read first, so the common case is
+        // not a write competing with the event-log writer.
+        if let Some(row) = self.fetch_optional(FIND, &[&shop, &new.external_id]).await? {
+            return rows::customer(&row);
+        }
         sqlx::query(
             "INSERT INTO customers (id, shop_id, external_id, nickname, phone, city, vip_level, tags, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (shop_id, external_id) DO NOTHING",
         )
         .bind(new.id.to_string())
-        .bind(new.shop.to_string())
+        .bind(&shop)
         .bind(&new.external_id)
         .bind(&new.nickname)
         .bind(new.phone.clone())
@@ -404,10 +411,7 @@ impl Store for SqlStore {
         .await
         .map_err(on_unique("customer id"))?;
         let row = self
-            .fetch_optional(
-                "SELECT * FROM customers WHERE shop_id = $1 AND external_id = $2",
-                &[&new.shop.to_string(), &new.external_id],
-            )
+            .fetch_optional(FIND, &[&shop, &new.external_id])
             .await?
             .ok_or_else(|| StoreError::corrupt("customer vanished after insert"))?;
         rows::customer(&row)

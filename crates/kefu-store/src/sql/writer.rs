@@ -1,15 +1,20 @@
 //! Group commit. One task owns all appends to the event log: it takes every request waiting in
-//! its queue (up to [`MAX_BATCH`]), applies each inside its own savepoint of one transaction, and
-//! commits once. A request that fails (a concurrent change, a reused idempotency key) rolls back
-//! only its savepoint; the others commit. Callers are answered only after the commit, so an
-//! acknowledged append is durable.
+//! its queue (up to [`MAX_BATCH`]) and writes them in one transaction with one commit. Callers
+//! are answered only after the commit, so an acknowledged append is durable.
+//!
+//! The usual case is written with as few statements as possible (multi-row inserts for keys,
+//! events and messages), because with SQLite every statement is a round trip to the driver's
+//! thread. If anything in that fast path fails (a concurrent change, a reused idempotency key),
+//! the group is rolled back and written again request by request, each in its own savepoint, so
+//! only the failing requests fail.
 //!
 //! When idle the writer waits on the queue, so a lone request is written at once; under load the
 //! queue fills while a commit runs and batches grow by themselves.
 
 use super::rows::to_json;
-use crate::{AppendBatch, Appended, StoreError, StoreResult};
-use kefu_domain::{Conversation, Envelope, Event};
+use crate::{AppendBatch, Appended, IdempotencyRecord, StoreError, StoreResult};
+use std::collections::HashMap;
+use kefu_domain::{Conversation, Envelope, Event, EventId};
 use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
@@ -18,6 +23,8 @@ const QUEUE: usize = 8_192;
 
 pub(super) struct WriteRequest {
     batch: AppendBatch,
+    /// The shop id as stored, formatted once.
+    shop_id: String,
     reply: oneshot::Sender<StoreResult<Appended>>,
 }
 
@@ -42,7 +49,11 @@ pub(super) async fn submit(
 ) -> StoreResult<Appended> {
     let (reply, answer) = oneshot::channel();
     writer
-        .send(WriteRequest { batch, reply })
+        .send(WriteRequest {
+            shop_id: batch.shop.to_string(),
+            batch,
+            reply,
+        })
         .await
         .map_err(|_| StoreError::Closed)?;
     answer.await.map_err(|_| StoreError::Closed)?
@@ -78,6 +89,67 @@ async fn write_group(
     pool: &AnyPool,
     requests: &[WriteRequest],
 ) -> StoreResult<Vec<StoreResult<Appended>>> {
+    match write_group_fast(pool, requests).await {
+        Ok(results) => Ok(results),
+        Err(e) => {
+            tracing::debug!(error = %e, size = requests.len(), "group fast path failed; writing one by one");
+            write_group_isolated(pool, requests).await
+        }
+    }
+}
+
+/// All requests in bulk statements; any failure fails the whole group (nothing is committed).
+async fn write_group_fast(
+    pool: &AnyPool,
+    requests: &[WriteRequest],
+) -> StoreResult<Vec<StoreResult<Appended>>> {
+    let mut tx = pool.begin().await?;
+    let keys: Vec<(&str, &IdempotencyRecord)> = requests
+        .iter()
+        .filter_map(|r| r.batch.idempotency.as_ref().map(|k| (r.shop_id.as_str(), k)))
+        .collect();
+    insert_keys(&mut tx, &keys).await?;
+    for r in requests {
+        write_conversation(&mut tx, &r.shop_id, &r.batch.conversation, r.batch.expected_version)
+            .await?;
+    }
+    let events: Vec<(&str, &Envelope)> = requests
+        .iter()
+        .flat_map(|r| r.batch.events.iter().map(|e| (r.shop_id.as_str(), e)))
+        .collect();
+    let mut seqs: HashMap<EventId, i64> = HashMap::with_capacity(events.len());
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        seqs.extend(insert_events(&mut tx, chunk).await?);
+    }
+    let messages: Vec<(&str, &Envelope, i64)> = events
+        .iter()
+        .filter(|(_, e)| matches!(e.event, Event::MessagePosted { .. }))
+        .map(|(shop, e)| (*shop, *e, seqs.get(&e.id).copied().unwrap_or_default()))
+        .collect();
+    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+        insert_messages(&mut tx, chunk).await?;
+    }
+    tx.commit().await?;
+    Ok(requests
+        .iter()
+        .map(|r| {
+            Ok(Appended {
+                seqs: r
+                    .batch
+                    .events
+                    .iter()
+                    .map(|e| seqs.get(&e.id).copied().unwrap_or_default())
+                    .collect(),
+            })
+        })
+        .collect())
+}
+
+/// Each request in its own savepoint, so a failing one does not take the others down.
+async fn write_group_isolated(
+    pool: &AnyPool,
+    requests: &[WriteRequest],
+) -> StoreResult<Vec<StoreResult<Appended>>> {
     let mut tx = pool.begin().await?;
     let mut results = Vec::with_capacity(requests.len());
     for request in requests {
@@ -93,6 +165,105 @@ async fn write_group(
     }
     tx.commit().await?;
     Ok(results)
+}
+
+/// Rows per multi-row statement: 100 rows × 8 columns stays far below SQLite's parameter limit.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// `($1, $2, …), ($n+1, …)` for `rows` rows of `cols` columns.
+fn values(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn insert_keys(
+    tx: &mut Transaction<'static, Any>,
+    keys: &[(&str, &IdempotencyRecord)],
+) -> StoreResult<()> {
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO idempotency_keys (shop_id, idem_key, request_hash, status, response, created_at) VALUES {}",
+            values(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (shop, k) in chunk {
+            q = q
+                .bind(*shop)
+                .bind(k.key.as_str())
+                .bind(k.request_hash.as_str())
+                .bind(i64::from(k.status))
+                .bind(k.response.as_str())
+                .bind(k.created_at.as_millis());
+        }
+        q.execute(&mut **tx).await.map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::IdempotencyKeyTaken,
+            _ => StoreError::Database(e),
+        })?;
+    }
+    Ok(())
+}
+
+async fn insert_events(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[(&str, &Envelope)],
+) -> StoreResult<Vec<(EventId, i64)>> {
+    let sql = format!(
+        "INSERT INTO events (id, shop_id, conversation_id, kind, payload, at) VALUES {} RETURNING seq, id",
+        values(rows.len(), 6)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (shop, e) in rows {
+        q = q
+            .bind(e.id.to_string())
+            .bind(*shop)
+            .bind(e.event.conversation().to_string())
+            .bind(e.event.kind())
+            .bind(to_json(&e.event))
+            .bind(e.at.as_millis());
+    }
+    q.fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok((super::rows::id(row, "id")?, super::rows::get(row, "seq")?)))
+        .collect()
+}
+
+async fn insert_messages(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[(&str, &Envelope, i64)],
+) -> StoreResult<()> {
+    let sql = format!(
+        "INSERT INTO messages (id, shop_id, conversation_id, sender, agent_id, text, at, event_seq) VALUES {}",
+        values(rows.len(), 8)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (shop, e, seq) in rows {
+        let Event::MessagePosted {
+            conversation,
+            message,
+            sender,
+            text,
+        } = &e.event
+        else {
+            continue;
+        };
+        q = q
+            .bind(message.to_string())
+            .bind(*shop)
+            .bind(conversation.to_string())
+            .bind(sender.kind())
+            .bind(sender.agent().map(|a| a.to_string()))
+            .bind(text.as_str())
+            .bind(e.at.as_millis())
+            .bind(*seq);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
 }
 
 /// Writes one batch: idempotency key, conversation projection, then events and messages.
