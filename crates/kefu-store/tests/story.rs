@@ -344,6 +344,7 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
     let demo = shop("demo");
     s.create_shop(&demo).await.expect("shop");
     let shop_id = demo.shop.id;
+    let agent = AgentId::new();
     let mut tasks = Vec::new();
     for i in 0..200 {
         let s = s.clone();
@@ -365,12 +366,24 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
             s.append(AppendBatch {
                 shop: shop_id,
                 events,
-                conversation: conv,
+                conversation: conv.clone(),
                 expected_version: None,
                 idempotency: None,
             })
             .await
-            .expect("append")
+            .expect("append");
+            // Replies to many conversations at once go through the writer's bulk update.
+            let reply = decide_agent_reply(&conv, agent, text("在的亲"), at(i + 1)).expect("reply");
+            let replied = fold_new(Some(conv.clone()), &reply).expect("fold");
+            s.append(AppendBatch {
+                shop: shop_id,
+                events: reply,
+                conversation: replied,
+                expected_version: Some(conv.version),
+                idempotency: None,
+            })
+            .await
+            .expect("reply appended")
         }));
     }
     for task in tasks {
@@ -379,7 +392,23 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
     let counts = s.counts(shop_id).await.expect("counts");
     assert_eq!(
         (counts.conversations, counts.messages, counts.events),
-        (200, 200, 400)
+        (200, 400, 800)
+    );
+    let waiting = s
+        .list_conversations(shop_id, ConversationFilter::Open, 1_000)
+        .await
+        .expect("list");
+    assert!(
+        waiting
+            .iter()
+            .all(|c| c.state == ConversationState::Waiting && c.version == 4)
+    );
+    assert_eq!(s.rebuild_projections(shop_id).await.expect("rebuild"), 200);
+    assert_eq!(
+        s.list_conversations(shop_id, ConversationFilter::Open, 1_000)
+            .await
+            .expect("list"),
+        waiting
     );
 }
 

@@ -109,16 +109,21 @@ async fn write_group_fast(
         .filter_map(|r| r.batch.idempotency.as_ref().map(|k| (r.shop_id.as_str(), k)))
         .collect();
     insert_keys(&mut tx, &keys).await?;
-    for r in requests {
-        write_conversation(&mut tx, &r.shop_id, &r.batch.conversation, r.batch.expected_version)
-            .await?;
+    let (new, moved): (Vec<&WriteRequest>, Vec<&WriteRequest>) = requests
+        .iter()
+        .partition(|r| r.batch.expected_version.is_none());
+    for r in new {
+        write_conversation(&mut tx, &r.shop_id, &r.batch.conversation, None).await?;
+    }
+    for chunk in statements(&moved) {
+        update_conversations(&mut tx, chunk).await?;
     }
     let events: Vec<(&str, &Envelope)> = requests
         .iter()
         .flat_map(|r| r.batch.events.iter().map(|e| (r.shop_id.as_str(), e)))
         .collect();
     let mut seqs: HashMap<EventId, i64> = HashMap::with_capacity(events.len());
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statements(&events) {
         seqs.extend(insert_events(&mut tx, chunk).await?);
     }
     let messages: Vec<(&str, &Envelope, i64)> = events
@@ -126,7 +131,7 @@ async fn write_group_fast(
         .filter(|(_, e)| matches!(e.event, Event::MessagePosted { .. }))
         .map(|(shop, e)| (*shop, *e, seqs.get(&e.id).copied().unwrap_or_default()))
         .collect();
-    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statements(&messages) {
         insert_messages(&mut tx, chunk).await?;
     }
     tx.commit().await?;
@@ -167,8 +172,27 @@ async fn write_group_isolated(
     Ok(results)
 }
 
-/// Rows per multi-row statement: 100 rows × 8 columns stays far below SQLite's parameter limit.
-const ROWS_PER_STATEMENT: usize = 100;
+/// Most rows per multi-row statement.
+const ROWS_PER_STATEMENT: usize = 32;
+
+/// Splits rows into statements of 32, 16, 8, 4, 2 or 1 rows. So few distinct statement shapes
+/// stay in each connection's prepared-statement cache instead of being parsed for every group,
+/// and parameter lists stay short (SQLite looks `$n` names up linearly).
+fn statements<T>(rows: &[T]) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let size = if rest.len() >= ROWS_PER_STATEMENT {
+            ROWS_PER_STATEMENT
+        } else {
+            1 << rest.len().ilog2()
+        };
+        let (head, tail) = rest.split_at(size);
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
 
 /// `($1, $2, …), ($n+1, …)` for `rows` rows of `cols` columns.
 fn values(rows: usize, cols: usize) -> String {
@@ -185,7 +209,7 @@ async fn insert_keys(
     tx: &mut Transaction<'static, Any>,
     keys: &[(&str, &IdempotencyRecord)],
 ) -> StoreResult<()> {
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statements(keys) {
         let sql = format!(
             "INSERT INTO idempotency_keys (shop_id, idem_key, request_hash, status, response, created_at) VALUES {}",
             values(chunk.len(), 6)
@@ -204,6 +228,51 @@ async fn insert_keys(
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::IdempotencyKeyTaken,
             _ => StoreError::Database(e),
         })?;
+    }
+    Ok(())
+}
+
+/// Moves existing conversations to their new versions in one statement; fails (and so sends the
+/// group down the one-by-one path) unless every row was still at its expected version.
+async fn update_conversations(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[&WriteRequest],
+) -> StoreResult<()> {
+    // VALUES columns are named column1, column2 … in both SQLite and PostgreSQL.
+    let sql = format!(
+        "UPDATE conversations SET state = v.column3, tier = v.column4, assigned_agent_id = v.column5, \
+         updated_at = v.column6, last_text = v.column7, last_sender = v.column8, last_at = v.column9, \
+         message_count = v.column10, version = v.column11 \
+         FROM (VALUES {}) AS v \
+         WHERE conversations.id = v.column1 AND conversations.shop_id = v.column2 \
+         AND conversations.version = v.column12",
+        values(rows.len(), 12)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for r in rows {
+        let c = &r.batch.conversation;
+        let last = c.last_message.as_ref();
+        q = q
+            .bind(c.id.to_string())
+            .bind(r.shop_id.as_str())
+            .bind(c.state.as_str())
+            .bind(c.tier.as_str())
+            .bind(c.assigned_agent.map(|a| a.to_string()))
+            .bind(c.updated_at.as_millis())
+            .bind(last.map(|m| m.text.clone()))
+            .bind(last.map(|m| to_json(&m.sender)))
+            .bind(last.map(|m| m.at.as_millis()))
+            .bind(i64::from(c.message_count))
+            .bind(i64::from(c.version))
+            .bind(r.batch.expected_version.map(i64::from));
+    }
+    let done = q.execute(&mut **tx).await?;
+    if done.rows_affected() != rows.len() as u64 {
+        return Err(StoreError::Conflict(format!(
+            "{} of {} conversations changed concurrently",
+            rows.len() as u64 - done.rows_affected(),
+            rows.len()
+        )));
     }
     Ok(())
 }
@@ -416,4 +485,18 @@ pub(super) async fn write_conversation(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_split_into_power_of_two_statements() {
+        let rows: Vec<u32> = (0..75).collect();
+        let sizes: Vec<usize> = statements(&rows).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [32, 32, 8, 2, 1]);
+        assert!(statements::<u32>(&[]).is_empty());
+        assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
 }
