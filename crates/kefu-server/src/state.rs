@@ -5,10 +5,10 @@ use kefu_bus::Bus;
 use kefu_domain::{Clock, CustomerId};
 use kefu_store::{ShopRecord, Store, StoreError};
 use std::collections::HashMap;
-use std::sync::PoisonError;
-use std::time::{Duration, Instant};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::sync::PoisonError;
+use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, MutexGuard};
 
 #[derive(Debug, Clone)]

@@ -391,7 +391,10 @@ impl Store for SqlStore {
         let shop = new.shop.to_string();
         // Most messages come from shoppers already known: read first, so the common case is
         // not a write competing with the event-log writer.
-        if let Some(row) = self.fetch_optional(FIND, &[&shop, &new.external_id]).await? {
+        if let Some(row) = self
+            .fetch_optional(FIND, &[&shop, &new.external_id])
+            .await?
+        {
             return rows::customer(&row);
         }
         sqlx::query(

@@ -13,9 +13,9 @@
 
 use super::rows::to_json;
 use crate::{AppendBatch, Appended, IdempotencyRecord, StoreError, StoreResult};
-use std::collections::HashMap;
 use kefu_domain::{Conversation, Envelope, Event, EventId};
 use sqlx::{Any, AnyPool, Transaction};
+use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 const MAX_BATCH: usize = 256;
@@ -106,7 +106,12 @@ async fn write_group_fast(
     let mut tx = pool.begin().await?;
     let keys: Vec<(&str, &IdempotencyRecord)> = requests
         .iter()
-        .filter_map(|r| r.batch.idempotency.as_ref().map(|k| (r.shop_id.as_str(), k)))
+        .filter_map(|r| {
+            r.batch
+                .idempotency
+                .as_ref()
+                .map(|k| (r.shop_id.as_str(), k))
+        })
         .collect();
     insert_keys(&mut tx, &keys).await?;
     let (new, moved): (Vec<&WriteRequest>, Vec<&WriteRequest>) = requests
@@ -225,7 +230,9 @@ async fn insert_keys(
                 .bind(k.created_at.as_millis());
         }
         q.execute(&mut **tx).await.map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::IdempotencyKeyTaken,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::IdempotencyKeyTaken
+            }
             _ => StoreError::Database(e),
         })?;
     }
