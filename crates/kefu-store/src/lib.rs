@@ -55,6 +55,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         shop: ShopId,
         external_ids: &[String],
     ) -> StoreResult<Vec<Customer>>;
+    async fn customers_by_ids(
+        &self,
+        shop: ShopId,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<Customer>>;
     async fn products_by_skus(&self, shop: ShopId, skus: &[String]) -> StoreResult<Vec<Product>>;
     /// The customer with this external id, created from `new` when absent.
     async fn ensure_customer(&self, new: &Customer) -> StoreResult<Customer>;

@@ -72,24 +72,26 @@ pub async fn list(
     };
     let shop = session.shop();
     let conversations = state.store.list_conversations(shop, filter, limit).await?;
-    let mut briefs: HashMap<CustomerId, CustomerBrief> = HashMap::new();
-    let mut items = Vec::with_capacity(conversations.len());
-    for c in &conversations {
-        let brief = match briefs.get(&c.customer) {
-            Some(b) => b.clone(),
-            None => {
-                let customer = state
-                    .store
-                    .customer(shop, c.customer)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("customer"))?;
-                let b = CustomerBrief::from(&customer);
-                briefs.insert(c.customer, b.clone());
-                b
-            }
-        };
-        items.push(ConversationView::new(c, brief));
-    }
+    // One query for all the customers on the page, not one per conversation.
+    let mut ids: Vec<CustomerId> = conversations.iter().map(|c| c.customer).collect();
+    ids.sort();
+    ids.dedup();
+    let briefs: HashMap<CustomerId, CustomerBrief> = state
+        .store
+        .customers_by_ids(shop, &ids)
+        .await?
+        .iter()
+        .map(|c| (c.id, CustomerBrief::from(c)))
+        .collect();
+    let items = conversations
+        .iter()
+        .map(|c| {
+            briefs
+                .get(&c.customer)
+                .map(|b| ConversationView::new(c, b.clone()))
+                .ok_or_else(|| ApiError::not_found("customer"))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(ConversationList { items }))
 }
 

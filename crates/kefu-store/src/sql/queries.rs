@@ -53,10 +53,27 @@ impl SqlStore {
         shop: ShopId,
         keys: &[String],
     ) -> StoreResult<HashSet<String>> {
-        let mut found = HashSet::new();
+        let select = format!("{column} AS k");
+        let found = self
+            .rows_where_in(&select, table, column, shop, keys, |r| rows::get(r, "k"))
+            .await?;
+        Ok(found.into_iter().collect())
+    }
+
+    /// `select` of the shop's rows of `table` whose `column` is one of `keys`, mapped by `map`.
+    async fn rows_where_in<T>(
+        &self,
+        select: &str,
+        table: &str,
+        column: &str,
+        shop: ShopId,
+        keys: &[String],
+        map: fn(&AnyRow) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
-                "SELECT {column} AS k FROM {table} WHERE shop_id = $1 AND {column} IN ({})",
+                "SELECT {select} FROM {table} WHERE shop_id = $1 AND {column} IN ({})",
                 placeholders(2, chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop.to_string());
@@ -64,10 +81,10 @@ impl SqlStore {
                 q = q.bind(k.as_str());
             }
             for row in q.fetch_all(&self.pool).await? {
-                found.insert(rows::get::<String>(&row, "k")?);
+                out.push(map(&row)?);
             }
         }
-        Ok(found)
+        Ok(out)
     }
 
     async fn count(&self, table: &str, shop: ShopId) -> StoreResult<u64> {
@@ -351,39 +368,30 @@ impl Store for SqlStore {
         shop: ShopId,
         external_ids: &[String],
     ) -> StoreResult<Vec<Customer>> {
-        let mut out = Vec::with_capacity(external_ids.len());
-        for chunk in external_ids.chunks(CHUNK) {
-            let sql = format!(
-                "SELECT * FROM customers WHERE shop_id = $1 AND external_id IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop.to_string());
-            for k in chunk {
-                q = q.bind(k.as_str());
-            }
-            for row in q.fetch_all(&self.pool).await? {
-                out.push(rows::customer(&row)?);
-            }
-        }
-        Ok(out)
+        self.rows_where_in(
+            "*",
+            "customers",
+            "external_id",
+            shop,
+            external_ids,
+            rows::customer,
+        )
+        .await
+    }
+
+    async fn customers_by_ids(
+        &self,
+        shop: ShopId,
+        ids: &[CustomerId],
+    ) -> StoreResult<Vec<Customer>> {
+        let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        self.rows_where_in("*", "customers", "id", shop, &keys, rows::customer)
+            .await
     }
 
     async fn products_by_skus(&self, shop: ShopId, skus: &[String]) -> StoreResult<Vec<Product>> {
-        let mut out = Vec::with_capacity(skus.len());
-        for chunk in skus.chunks(CHUNK) {
-            let sql = format!(
-                "SELECT * FROM products WHERE shop_id = $1 AND sku IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop.to_string());
-            for k in chunk {
-                q = q.bind(k.as_str());
-            }
-            for row in q.fetch_all(&self.pool).await? {
-                out.push(rows::product(&row)?);
-            }
-        }
-        Ok(out)
+        self.rows_where_in("*", "products", "sku", shop, skus, rows::product)
+            .await
     }
 
     async fn ensure_customer(&self, new: &Customer) -> StoreResult<Customer> {
