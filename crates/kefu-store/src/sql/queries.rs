@@ -661,9 +661,12 @@ impl Store for SqlStore {
         for c in conversations.values() {
             writer::write_conversation(&mut tx, &shop_id, c, None).await?;
         }
-        for e in &log {
-            writer::write_message(&mut tx, &shop_id, &e.envelope, e.seq).await?;
-        }
+        let messages: Vec<(&str, &Envelope, i64)> = log
+            .iter()
+            .filter(|e| matches!(e.envelope.event, Event::MessagePosted { .. }))
+            .map(|e| (shop_id.as_str(), &e.envelope, e.seq))
+            .collect();
+        writer::insert_messages(&mut tx, &messages).await?;
         tx.commit().await?;
         Ok(conversations.len() as u64)
     }

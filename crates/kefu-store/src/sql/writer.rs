@@ -127,18 +127,7 @@ async fn write_group_fast(
         .iter()
         .flat_map(|r| r.batch.events.iter().map(|e| (r.shop_id.as_str(), e)))
         .collect();
-    let mut seqs: HashMap<EventId, i64> = HashMap::with_capacity(events.len());
-    for chunk in statements(&events) {
-        seqs.extend(insert_events(&mut tx, chunk).await?);
-    }
-    let messages: Vec<(&str, &Envelope, i64)> = events
-        .iter()
-        .filter(|(_, e)| matches!(e.event, Event::MessagePosted { .. }))
-        .map(|(shop, e)| (*shop, *e, seqs.get(&e.id).copied().unwrap_or_default()))
-        .collect();
-    for chunk in statements(&messages) {
-        insert_messages(&mut tx, chunk).await?;
-    }
+    let seqs = insert_log(&mut tx, &events).await?;
     tx.commit().await?;
     Ok(requests
         .iter()
@@ -309,7 +298,18 @@ async fn insert_events(
         .collect()
 }
 
-async fn insert_messages(
+/// Projects `MessagePosted` events (with their log sequence numbers) into the messages table.
+pub(super) async fn insert_messages(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[(&str, &Envelope, i64)],
+) -> StoreResult<()> {
+    for chunk in statements(rows) {
+        insert_message_rows(tx, chunk).await?;
+    }
+    Ok(())
+}
+
+async fn insert_message_rows(
     tx: &mut Transaction<'static, Any>,
     rows: &[(&str, &Envelope, i64)],
 ) -> StoreResult<()> {
@@ -349,77 +349,36 @@ pub(super) async fn apply(
 ) -> StoreResult<Appended> {
     let shop = batch.shop.to_string();
     if let Some(key) = &batch.idempotency {
-        sqlx::query(
-            "INSERT INTO idempotency_keys (shop_id, idem_key, request_hash, status, response, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&shop)
-        .bind(&key.key)
-        .bind(&key.request_hash)
-        .bind(i64::from(key.status))
-        .bind(&key.response)
-        .bind(key.created_at.as_millis())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::IdempotencyKeyTaken
-            }
-            _ => StoreError::Database(e),
-        })?;
+        insert_keys(tx, &[(shop.as_str(), key)]).await?;
     }
     write_conversation(tx, &shop, &batch.conversation, batch.expected_version).await?;
-    let mut seqs = Vec::with_capacity(batch.events.len());
-    for envelope in &batch.events {
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO events (id, shop_id, conversation_id, kind, payload, at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
-        )
-        .bind(envelope.id.to_string())
-        .bind(&shop)
-        .bind(envelope.event.conversation().to_string())
-        .bind(envelope.event.kind())
-        .bind(to_json(&envelope.event))
-        .bind(envelope.at.as_millis())
-        .fetch_one(&mut **tx)
-        .await?;
-        write_message(tx, &shop, envelope, seq).await?;
-        seqs.push(seq);
-    }
-    Ok(Appended { seqs })
+    let events: Vec<(&str, &Envelope)> = batch.events.iter().map(|e| (shop.as_str(), e)).collect();
+    let seqs = insert_log(tx, &events).await?;
+    Ok(Appended {
+        seqs: batch
+            .events
+            .iter()
+            .map(|e| seqs.get(&e.id).copied().unwrap_or_default())
+            .collect(),
+    })
 }
 
-/// Projects a `MessagePosted` event into the messages table; other events have no message.
-pub(super) async fn write_message(
+/// Appends events to the log and projects their messages; returns each event's sequence number.
+async fn insert_log(
     tx: &mut Transaction<'static, Any>,
-    shop: &str,
-    envelope: &Envelope,
-    seq: i64,
-) -> StoreResult<()> {
-    let Event::MessagePosted {
-        conversation,
-        message,
-        sender,
-        text,
-    } = &envelope.event
-    else {
-        return Ok(());
-    };
-    sqlx::query(
-        "INSERT INTO messages (id, shop_id, conversation_id, sender, agent_id, text, at, event_seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(message.to_string())
-    .bind(shop)
-    .bind(conversation.to_string())
-    .bind(sender.kind())
-    .bind(sender.agent().map(|a| a.to_string()))
-    .bind(text.as_str())
-    .bind(envelope.at.as_millis())
-    .bind(seq)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    events: &[(&str, &Envelope)],
+) -> StoreResult<HashMap<EventId, i64>> {
+    let mut seqs: HashMap<EventId, i64> = HashMap::with_capacity(events.len());
+    for chunk in statements(events) {
+        seqs.extend(insert_events(tx, chunk).await?);
+    }
+    let messages: Vec<(&str, &Envelope, i64)> = events
+        .iter()
+        .filter(|(_, e)| matches!(e.event, Event::MessagePosted { .. }))
+        .map(|(shop, e)| (*shop, *e, seqs.get(&e.id).copied().unwrap_or_default()))
+        .collect();
+    insert_messages(tx, &messages).await?;
+    Ok(seqs)
 }
 
 /// Inserts a new conversation row or moves an existing one from `expected` to its new version.
