@@ -5,6 +5,12 @@ mod demo;
 mod runtime;
 
 use anyhow::Result;
+
+/// mimalloc instead of the system allocator: the message path allocates many small, short-lived
+/// buffers (JSON, SQL arguments, frames) across threads, where it is measurably faster
+/// (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
