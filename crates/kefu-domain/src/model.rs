@@ -106,6 +106,29 @@ pub struct Customer {
     pub created_at: Timestamp,
 }
 
+impl Customer {
+    /// A shopper seen for the first time on a channel (widget, platform webhook): known only by
+    /// the id the channel gives and, if any, a nickname. Imports fill in the rest later.
+    pub fn first_contact(
+        shop: ShopId,
+        external_id: String,
+        nickname: Option<String>,
+        at: Timestamp,
+    ) -> Self {
+        Self {
+            id: CustomerId::new(),
+            shop,
+            nickname: nickname.unwrap_or_else(|| external_id.clone()),
+            external_id,
+            phone: None,
+            city: None,
+            vip_level: 0,
+            tags: Vec::new(),
+            created_at: at,
+        }
+    }
+}
+
 /// Masks a phone number for display: `13812345678` → `138****5678`.
 pub fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().collect();

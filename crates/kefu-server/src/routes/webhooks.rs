@@ -108,17 +108,12 @@ pub async fn receive(
         None => {
             let c = state
                 .store
-                .ensure_customer(&Customer {
-                    id: CustomerId::new(),
-                    shop: shop.shop.id,
-                    external_id: external.to_owned(),
-                    nickname: nickname.unwrap_or_else(|| external.to_owned()),
-                    phone: None,
-                    city: None,
-                    vip_level: 0,
-                    tags: Vec::new(),
-                    created_at: now,
-                })
+                .ensure_customer(&Customer::first_contact(
+                    shop.shop.id,
+                    external.to_owned(),
+                    nickname,
+                    now,
+                ))
                 .await?;
             state.hot.remember_customer(&c);
             c

@@ -104,7 +104,7 @@ pub async fn open_session(
                     "user_hash does not match user_id",
                 ));
             }
-            let fresh = new_customer(shop.shop.id, user_id.clone(), nickname, now);
+            let fresh = Customer::first_contact(shop.shop.id, user_id.clone(), nickname, now);
             state.store.ensure_customer(&fresh).await?
         }
         (None, Some((_, customer))) => state
@@ -119,7 +119,7 @@ pub async fn open_session(
                 let s = visitor.to_string();
                 format!("访客{}", &s[s.len() - 4..])
             });
-            let mut fresh = new_customer(shop.shop.id, external, Some(name), now);
+            let mut fresh = Customer::first_contact(shop.shop.id, external, Some(name), now);
             fresh.id = visitor;
             fresh.tags = vec!["访客".to_owned()];
             state.store.ensure_customer(&fresh).await?
@@ -138,25 +138,6 @@ pub async fn open_session(
         },
         shop: ShopView::from(&shop.shop),
     }))
-}
-
-fn new_customer(
-    shop: ShopId,
-    external_id: String,
-    nickname: Option<String>,
-    now: Timestamp,
-) -> Customer {
-    Customer {
-        id: CustomerId::new(),
-        shop,
-        nickname: nickname.unwrap_or_else(|| external_id.clone()),
-        external_id,
-        phone: None,
-        city: None,
-        vip_level: 0,
-        tags: Vec::new(),
-        created_at: now,
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
