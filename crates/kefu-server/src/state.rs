@@ -1,14 +1,13 @@
 //! What every handler can reach: the ports (store, bus, clock), keys and limits.
 
 use crate::auth::VisitorTokens;
+use crate::hot::TtlCache;
 use kefu_bus::Bus;
 use kefu_domain::{Clock, CustomerId};
 use kefu_store::{ShopRecord, Store, StoreError};
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-use std::sync::PoisonError;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
 
 #[derive(Debug, Clone)]
@@ -19,7 +18,7 @@ pub struct AppState {
     pub visitor_tokens: VisitorTokens,
     pub limits: Limits,
     pub(crate) locks: Arc<CustomerLocks>,
-    pub(crate) shops: Arc<ShopCache>,
+    pub(crate) shops: Arc<TtlCache<String, ShopRecord>>,
     pub(crate) hot: Arc<crate::hot::HotState>,
 }
 
@@ -57,7 +56,7 @@ impl AppState {
             visitor_tokens: VisitorTokens::new(visitor_key),
             limits,
             locks: Arc::new(CustomerLocks::new(256)),
-            shops: Arc::new(ShopCache::default()),
+            shops: Arc::new(TtlCache::new(SHOP_CACHE_TTL, SHOP_CACHE_CAPACITY)),
             hot: Arc::new(crate::hot::HotState::default()),
         }
     }
@@ -70,7 +69,7 @@ impl AppState {
         }
         let found = self.store.shop_by_slug(slug).await?;
         if let Some(record) = &found {
-            self.shops.put(slug, record.clone());
+            self.shops.put(slug.to_owned(), record.clone());
         }
         Ok(found)
     }
@@ -78,30 +77,8 @@ impl AppState {
 
 /// How long a looked-up shop is reused.
 pub const SHOP_CACHE_TTL: Duration = Duration::from_secs(10);
-
-#[derive(Debug, Default)]
-pub(crate) struct ShopCache {
-    entries: std::sync::Mutex<HashMap<String, (Instant, ShopRecord)>>,
-}
-
-impl ShopCache {
-    fn get(&self, slug: &str) -> Option<ShopRecord> {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries
-            .get(slug)
-            .filter(|(at, _)| at.elapsed() < SHOP_CACHE_TTL)
-            .map(|(_, r)| r.clone())
-    }
-
-    fn put(&self, slug: &str, record: ShopRecord) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        // Shops are few; the bound only guards against a flood of made-up slugs.
-        if entries.len() >= 10_000 {
-            entries.retain(|_, (at, _)| at.elapsed() < SHOP_CACHE_TTL);
-        }
-        entries.insert(slug.to_owned(), (Instant::now(), record));
-    }
-}
+/// Shops kept at most; far more than one deployment serves.
+const SHOP_CACHE_CAPACITY: usize = 10_000;
 
 /// Serialises read-decide-append per customer within this node, so two messages from the same
 /// shopper never race to open two conversations. Across nodes the store's version check and
