@@ -131,16 +131,7 @@ async fn write_group_fast(
     tx.commit().await?;
     Ok(requests
         .iter()
-        .map(|r| {
-            Ok(Appended {
-                seqs: r
-                    .batch
-                    .events
-                    .iter()
-                    .map(|e| seqs.get(&e.id).copied().unwrap_or_default())
-                    .collect(),
-            })
-        })
+        .map(|r| Ok(appended(&r.batch, &seqs)))
         .collect())
 }
 
@@ -354,13 +345,18 @@ pub(super) async fn apply(
     write_conversation(tx, &shop, &batch.conversation, batch.expected_version).await?;
     let events: Vec<(&str, &Envelope)> = batch.events.iter().map(|e| (shop.as_str(), e)).collect();
     let seqs = insert_log(tx, &events).await?;
-    Ok(Appended {
+    Ok(appended(batch, &seqs))
+}
+
+/// The sequence numbers the log gave to a batch's events, in the batch's order.
+fn appended(batch: &AppendBatch, seqs: &HashMap<EventId, i64>) -> Appended {
+    Appended {
         seqs: batch
             .events
             .iter()
             .map(|e| seqs.get(&e.id).copied().unwrap_or_default())
             .collect(),
-    })
+    }
 }
 
 /// Appends events to the log and projects their messages; returns each event's sequence number.
