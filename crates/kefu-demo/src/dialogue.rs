@@ -258,6 +258,14 @@ fn item_of<'a>(items: &'a [Item], sku: &str) -> Option<&'a Item> {
     items.iter().find(|i| i.product.sku == sku)
 }
 
+/// Products that touch a baby's skin: what ingredient questions and allergy reports are about.
+fn is_skin_care(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::EczemaCream | Kind::Lotion | Kind::SensitiveKit | Kind::ButtCream
+    )
+}
+
 fn find_kind<'a>(s: &Subject<'a>, f: impl Fn(Kind) -> bool) -> Option<&'a Item> {
     s.order?
         .items
@@ -561,13 +569,7 @@ fn script(ids: &mut IdSource, s: &Subject<'_>, agents: &[Agent], finish: bool) -
             w.shopper(&["好的 放心了", "行 那我拍了", "嗯嗯"]);
         }
         Topic::Ingredients => {
-            let item = find_kind(s, |k| {
-                matches!(
-                    k,
-                    Kind::EczemaCream | Kind::Lotion | Kind::SensitiveKit | Kind::ButtCream
-                )
-            })
-            .or(main);
+            let item = find_kind(s, is_skin_care).or(main);
             if let Some(i) = item {
                 w.slots.set("p", short_name(&i.product));
                 let ing = i
@@ -715,13 +717,7 @@ fn script(ids: &mut IdSource, s: &Subject<'_>, agents: &[Agent], finish: bool) -
             ]);
         }
         Topic::Crisis => {
-            let item = find_kind(s, |k| {
-                matches!(
-                    k,
-                    Kind::EczemaCream | Kind::Lotion | Kind::SensitiveKit | Kind::ButtCream
-                )
-            })
-            .or(main);
+            let item = find_kind(s, is_skin_care).or(main);
             if let Some(i) = item {
                 w.slots.set("p", short_name(&i.product));
             }
