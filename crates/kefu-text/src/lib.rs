@@ -1,8 +1,13 @@
 //! Chinese text analysis for kefu. Pure: no I/O, no async, no global state.
 //!
-//! This first part is [`normalize`]: the form of a message that lexicon matching reads, built
-//! to defeat the usual evasions while every character still points back into the original.
+//! - [`normalize`]: the form of a message that lexicon matching reads, built to defeat the
+//!   usual evasions while every character still points back into the original.
+//! - [`lexicon`]: the word lists (敏感词, 禁用语, 人工专属, emotion words, 转人工) and the
+//!   multi-pattern matcher over them.
+//! - [`segment`]: jieba word segmentation with a shop's own words.
 
+pub mod lexicon;
 mod normalize;
+pub mod segment;
 
 pub use normalize::{Normalized, normalize};
