@@ -434,7 +434,8 @@ fn at_ascii_boundaries(text: &str, start: usize, end: usize) -> bool {
     let ends_word = matched.chars().next_back().is_some_and(word);
     let before = text[..start].chars().next_back().is_some_and(word);
     let after = text[end..].chars().next().is_some_and(word);
-    !(starts_word && before) && !(ends_word && after)
+    let splits_word = (starts_word && before) || (ends_word && after);
+    !splits_word
 }
 
 /// Byte offset → char index for one text.
