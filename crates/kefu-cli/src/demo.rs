@@ -181,6 +181,7 @@ async fn append_history(
             conversation,
             expected_version: None,
             idempotency: None,
+            analyses: Vec::new(),
         }));
     }
     for result in futures::future::join_all(pending).await {

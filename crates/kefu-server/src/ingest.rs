@@ -61,6 +61,7 @@ pub async fn shopper_message(
             conversation: posted.conversation.clone(),
             expected_version: expected,
             idempotency: receipt.map(|r| r(&posted)),
+            analyses: Vec::new(),
         };
         match state.store.append(batch).await {
             Ok(_) => {
@@ -101,6 +102,7 @@ pub async fn agent_reply(
             conversation: posted.conversation.clone(),
             expected_version: Some(expected),
             idempotency: None,
+            analyses: Vec::new(),
         };
         match state.store.append(batch).await {
             Ok(_) => {
@@ -143,6 +145,7 @@ pub async fn close(
             conversation: closed.clone(),
             expected_version: Some(expected),
             idempotency: None,
+            analyses: Vec::new(),
         })
         .await;
     if let Err(e) = appended {

@@ -105,6 +105,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         conversation: ConversationId,
         limit: u32,
     ) -> StoreResult<Vec<Message>>;
+    /// The text engine's readings of a conversation's messages, oldest first.
+    async fn message_analyses(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<MessageAnalysis>>;
     /// The newest conversation of a customer (open or not).
     async fn latest_conversation_of(
         &self,

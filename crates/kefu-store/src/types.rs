@@ -84,6 +84,30 @@ pub struct AppendBatch {
     /// The version the events were decided against; `None` for a new conversation.
     pub expected_version: Option<u32>,
     pub idempotency: Option<IdempotencyRecord>,
+    /// The text engine's reading of the batch's messages, stored in the same transaction.
+    pub analyses: Vec<MessageAnalysis>,
+}
+
+/// What the text engine read in one message. The store keeps the headline figures as columns
+/// (for curves and reports) and the rest as the analyser's own JSON, which it does not parse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageAnalysis {
+    pub message: MessageId,
+    pub conversation: ConversationId,
+    pub sender: Sender,
+    pub at: Timestamp,
+    /// Which lexicons and model produced this reading.
+    pub analyzer: String,
+    /// `negative`, `neutral` or `positive`.
+    pub sentiment: String,
+    /// In [-1, 1].
+    pub score: f64,
+    /// The dominant emotion, if any.
+    pub emotion: Option<String>,
+    /// In [0, 1].
+    pub intensity: f64,
+    /// The full analysis as JSON.
+    pub body: String,
 }
 
 /// What an append stored.

@@ -172,6 +172,23 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
         response: "{}".into(),
         created_at: at(1),
     };
+    let first_message = events
+        .iter()
+        .find_map(|e| e.message())
+        .expect("a message event")
+        .id;
+    let analysis = MessageAnalysis {
+        message: first_message,
+        conversation: conv.id,
+        sender: Sender::Shopper,
+        at: at(1),
+        analyzer: "test-1".into(),
+        sentiment: "negative".into(),
+        score: -0.625,
+        emotion: Some("anxiety".into()),
+        intensity: 0.5,
+        body: r#"{"hits":[]}"#.into(),
+    };
     let appended = s
         .append(AppendBatch {
             shop: shop_id,
@@ -179,6 +196,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
             conversation: conv.clone(),
             expected_version: None,
             idempotency: Some(key.clone()),
+            analyses: vec![analysis.clone()],
         })
         .await
         .expect("append");
@@ -209,6 +227,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
             conversation: retry_conv,
             expected_version: None,
             idempotency: Some(key),
+            analyses: Vec::new(),
         })
         .await;
     assert!(matches!(refused, Err(StoreError::IdempotencyKeyTaken)));
@@ -230,6 +249,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
             conversation: second_conv,
             expected_version: None,
             idempotency: None,
+            analyses: Vec::new(),
         })
         .await;
     assert!(matches!(conflict, Err(StoreError::Conflict(_))));
@@ -251,6 +271,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
         conversation: after.clone(),
         expected_version: Some(stored.version),
         idempotency: None,
+        analyses: Vec::new(),
     })
     .await
     .expect("reply appended");
@@ -261,6 +282,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
             conversation: after.clone(),
             expected_version: Some(stored.version),
             idempotency: None,
+            analyses: Vec::new(),
         })
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))));
@@ -287,6 +309,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
         conversation: closed.clone(),
         expected_version: Some(after.version),
         idempotency: None,
+        analyses: Vec::new(),
     })
     .await
     .expect("closed");
@@ -336,6 +359,17 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
     );
     let log = s.events(shop_id, 0, 100).await.expect("log");
     assert_eq!(log.len(), 5);
+    assert_eq!(
+        s.message_analyses(shop_id, conv.id).await.expect("read"),
+        vec![analysis],
+        "the analysis is stored with the message and survives a rebuild"
+    );
+    assert!(
+        s.message_analyses(other.shop.id, conv.id)
+            .await
+            .expect("read")
+            .is_empty()
+    );
 }
 
 async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
@@ -369,6 +403,7 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
                 conversation: conv.clone(),
                 expected_version: None,
                 idempotency: None,
+                analyses: Vec::new(),
             })
             .await
             .expect("append");
@@ -381,6 +416,7 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
                 conversation: replied,
                 expected_version: Some(conv.version),
                 idempotency: None,
+                analyses: Vec::new(),
             })
             .await
             .expect("reply appended")

@@ -571,6 +571,24 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn message_analyses(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<MessageAnalysis>> {
+        sqlx::query(
+            "SELECT * FROM message_analyses WHERE shop_id = $1 AND conversation_id = $2 \
+             ORDER BY at, message_id",
+        )
+        .bind(shop.to_string())
+        .bind(conversation.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(rows::message_analysis)
+        .collect()
+    }
+
     async fn latest_conversation_of(
         &self,
         shop: ShopId,

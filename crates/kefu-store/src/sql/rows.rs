@@ -1,7 +1,7 @@
 //! Mapping between rows and domain types. Every decode failure is a [`StoreError::Corrupt`]:
 //! the database holds only what kefu wrote, so an unreadable row is a bug worth surfacing.
 
-use crate::{Session, ShopRecord, StoreError, StoreResult};
+use crate::{MessageAnalysis, Session, ShopRecord, StoreError, StoreResult};
 use kefu_domain::conversation::LastMessage;
 use kefu_domain::*;
 use serde::de::DeserializeOwned;
@@ -196,5 +196,20 @@ pub(super) fn message(row: &AnyRow) -> StoreResult<Message> {
         text: MessageText::parse(&get::<String>(row, "text")?)
             .map_err(|e| StoreError::corrupt(format!("text: {e}")))?,
         at: ts(row, "at")?,
+    })
+}
+
+pub(super) fn message_analysis(row: &AnyRow) -> StoreResult<MessageAnalysis> {
+    Ok(MessageAnalysis {
+        message: id(row, "message_id")?,
+        conversation: id(row, "conversation_id")?,
+        sender: json(row, "sender")?,
+        at: ts(row, "at")?,
+        analyzer: get(row, "analyzer")?,
+        sentiment: get(row, "sentiment")?,
+        score: get(row, "score")?,
+        emotion: get(row, "emotion")?,
+        intensity: get(row, "intensity")?,
+        body: get(row, "body")?,
     })
 }

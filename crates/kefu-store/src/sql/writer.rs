@@ -12,7 +12,7 @@
 //! queue fills while a commit runs and batches grow by themselves.
 
 use super::rows::to_json;
-use crate::{AppendBatch, Appended, IdempotencyRecord, StoreError, StoreResult};
+use crate::{AppendBatch, Appended, IdempotencyRecord, MessageAnalysis, StoreError, StoreResult};
 use kefu_domain::{Conversation, Envelope, Event, EventId};
 use sqlx::{Any, AnyPool, Transaction};
 use std::collections::HashMap;
@@ -128,6 +128,11 @@ async fn write_group_fast(
         .flat_map(|r| r.batch.events.iter().map(|e| (r.shop_id.as_str(), e)))
         .collect();
     let seqs = insert_log(&mut tx, &events).await?;
+    let analyses: Vec<(&str, &MessageAnalysis)> = requests
+        .iter()
+        .flat_map(|r| r.batch.analyses.iter().map(|a| (r.shop_id.as_str(), a)))
+        .collect();
+    insert_analyses(&mut tx, &analyses).await?;
     tx.commit().await?;
     Ok(requests
         .iter()
@@ -333,6 +338,37 @@ async fn insert_message_rows(
     Ok(())
 }
 
+/// Stores the text engine's reading of messages, in multi-row statements.
+async fn insert_analyses(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[(&str, &MessageAnalysis)],
+) -> StoreResult<()> {
+    for chunk in statements(rows) {
+        let sql = format!(
+            "INSERT INTO message_analyses (message_id, shop_id, conversation_id, sender, at, analyzer, \
+             sentiment, score, emotion, intensity, body) VALUES {}",
+            values(chunk.len(), 11)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (shop, a) in chunk {
+            q = q
+                .bind(a.message.to_string())
+                .bind(*shop)
+                .bind(a.conversation.to_string())
+                .bind(to_json(&a.sender))
+                .bind(a.at.as_millis())
+                .bind(a.analyzer.as_str())
+                .bind(a.sentiment.as_str())
+                .bind(a.score)
+                .bind(a.emotion.as_deref())
+                .bind(a.intensity)
+                .bind(a.body.as_str());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Writes one batch: idempotency key, conversation projection, then events and messages.
 pub(super) async fn apply(
     tx: &mut Transaction<'static, Any>,
@@ -345,6 +381,9 @@ pub(super) async fn apply(
     write_conversation(tx, &shop, &batch.conversation, batch.expected_version).await?;
     let events: Vec<(&str, &Envelope)> = batch.events.iter().map(|e| (shop.as_str(), e)).collect();
     let seqs = insert_log(tx, &events).await?;
+    let analyses: Vec<(&str, &MessageAnalysis)> =
+        batch.analyses.iter().map(|a| (shop.as_str(), a)).collect();
+    insert_analyses(tx, &analyses).await?;
     Ok(appended(batch, &seqs))
 }
 
