@@ -9,7 +9,8 @@
 //! 1. invisible characters are dropped (zero-width spaces and joiners, soft hyphens, bidi
 //!    controls, byte-order marks, variation selectors);
 //! 2. each character is put in NFKC form (full-width → half-width, `①` → `1`, ligatures …);
-//! 3. Traditional Chinese becomes Simplified (fast2s, character by character);
+//! 3. Traditional Chinese becomes Simplified (fast2s, over the whole text so it can read each
+//!    character's neighbours);
 //! 4. letters are lower-cased;
 //! 5. separators (whitespace, punctuation, symbols other than emoji) standing between two Han
 //!    characters are dropped, so `退 - 款` reads `退款`; elsewhere they are kept (`12315`,
@@ -41,23 +42,40 @@ impl Normalized {
 
 /// Normalises `input` for matching; see the module documentation for the steps.
 pub fn normalize(input: &str) -> Normalized {
-    // Steps 1–4, character by character, remembering each output char's origin.
-    let mut chars: Vec<(char, usize)> = Vec::with_capacity(input.len());
-    let mut buf = [0u8; 4];
+    // Steps 1–2, character by character, remembering each output char's origin.
+    let mut nfkc = String::with_capacity(input.len());
+    let mut nfkc_origin: Vec<usize> = Vec::with_capacity(input.len());
     for (i, c) in input.chars().enumerate() {
+        if c.is_ascii() {
+            // NFKC leaves ASCII alone: the common case costs nothing more.
+            nfkc.push(c);
+            nfkc_origin.push(i);
+            continue;
+        }
         if is_invisible(c) {
             continue;
         }
         for k in c.nfkc() {
-            if is_invisible(k) {
-                continue;
+            if !is_invisible(k) {
+                nfkc.push(k);
+                nfkc_origin.push(i);
             }
-            let simplified = fast2s::convert(k.encode_utf8(&mut buf));
-            for s in simplified.chars() {
-                for l in s.to_lowercase() {
-                    chars.push((l, i));
-                }
-            }
+        }
+    }
+    // Step 3 on the whole text at once: fast2s reads each character's neighbours to pick the
+    // right Simplified form, and maps every character to exactly one character.
+    let simplified = if nfkc.is_ascii() {
+        nfkc
+    } else {
+        fast2s::convert(&nfkc)
+    };
+    // Step 4: lower case (one character may become several).
+    let mut chars: Vec<(char, usize)> = Vec::with_capacity(nfkc_origin.len());
+    for (c, &at) in simplified.chars().zip(&nfkc_origin) {
+        if c.is_ascii() {
+            chars.push((c.to_ascii_lowercase(), at));
+        } else {
+            chars.extend(c.to_lowercase().map(|l| (l, at)));
         }
     }
     // Step 5: drop separator runs with a Han character on both sides.
