@@ -2,7 +2,10 @@
 //!
 //! This first part is [`normalize`]: the form of a message that lexicon matching reads, built
 //! to defeat the usual evasions while every character still points back into the original.
+//! [`entities`] reads order and tracking numbers, phones, amounts, durations and dates from it.
 
+pub mod entities;
 mod normalize;
+mod numerals;
 
 pub use normalize::{Normalized, normalize};
