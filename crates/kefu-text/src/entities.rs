@@ -143,8 +143,12 @@ impl Default for EntityExtractor {
 }
 
 /// An Arabic number (with `,` grouping or a decimal part, optionally followed by Chinese units)
-/// or a run of Chinese numerals.
-const NUMBER: &str = "(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\\.[0-9]+)?|[0-9]+(?:\\.[0-9]+)?[十百千万亿]*|[零〇一二两三四五六七八九十百千万亿壹贰貳叁肆伍陆陸柒捌玖拾佰仟]+)";
+/// or a run of Chinese numerals. The repetitions are bounded so that a rejected match costs
+/// little to retry one char later: a long run of digits stays linear to scan.
+const NUMBER: &str = "(?:[0-9]{1,3}(?:,[0-9]{3}){1,4}(?:\\.[0-9]{1,4})?|[0-9]{1,13}(?:\\.[0-9]{1,4})?[十百千万亿]{0,3}|[零〇一二两三四五六七八九十百千万亿壹贰貳叁肆伍陆陸柒捌玖拾佰仟]{1,16})";
+
+/// Larger counts (`1234567天`) are identifiers or noise, not a time anyone promises.
+const MAX_DURATION_AMOUNT: f64 = 10_000.0;
 
 /// Words after `X日` that make it a number of days (`7日无理由`, `3日内`) rather than a day of
 /// the month.
@@ -181,7 +185,7 @@ impl EntityExtractor {
             service: pattern(r"[48]00[ -]?(?:[0-9]{3}[ -]?[0-9]{4}|[0-9]{4}[ -]?[0-9]{3})"),
             pdd_order: pattern(r"[0-9]{6}-[0-9]{15}"),
             money_prefixed: pattern(
-                r"(?:¥|￥|rmb|人民币)\s?(?P<n>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?P<u>[万千])?(?:元|块)?",
+                r"(?:¥|￥|rmb|人民币)\s?(?P<n>[0-9]{1,3}(?:,[0-9]{3}){1,4}(?:\.[0-9]{1,4})?|[0-9]{1,13}(?:\.[0-9]{1,4})?)(?P<u>[万千])?(?:元|块)?",
             ),
             money_suffixed: pattern(&format!(
                 r"(?P<n>{NUMBER})多?\s?(?P<u>块钱|块|元|圆|rmb|人民币|毛钱|毛|角钱)"
@@ -322,7 +326,7 @@ impl EntityExtractor {
             let unit_end = t.char_index(u.end());
             let after = t.rest(unit_end);
             let counted = c.name("ge").is_some();
-            let mut amount = read_amount(number)?;
+            let mut amount = read_amount(number).filter(|&a| a <= MAX_DURATION_AMOUNT)?;
             let ascii = unit.is_ascii();
             if ascii {
                 if !number.starts_with(|d: char| d.is_ascii_digit())
@@ -1247,6 +1251,7 @@ mod tests {
             ("3月", &[]),
             ("同一天猫价", &[]),
             ("几天", &[]),
+            ("1234567天", &[]),
         ]);
         let hours = |s: &str| only(s, Duration).hours;
         assert_eq!(hours("7天"), Some(168.0));
