@@ -60,7 +60,8 @@
 //!   (`三角` is a triangle); `两块蛋糕` does read as ¥2, a rare confusion in shop chat.
 //! * Ranges read as their upper bound: `两三天` → `3d`, `3-5天` → `5d`; "more than" reads as
 //!   its lower bound: `一个多月` → `1mo`, `100多块` → `100.00`.
-//! * `第3天`, `第二周` are ordinals, not durations; `天猫` is never a day.
+//! * `第3天`, `第二周` are ordinals, not durations; `天猫` is never a day, nor are the idioms
+//!   `三天两头` and `一天到晚`.
 //! * `后天`/`前天`/`明天` inside words (以后天天, 目前天气, 说明天猫) are not dates.
 
 use regex::{Captures, Regex};
@@ -348,7 +349,8 @@ impl EntityExtractor {
                         || number.len() > 2 && number.is_ascii()
                 }
                 "周" => after.starts_with(['年', '岁']),
-                "天" => after.starts_with('猫'),
+                // 天猫 (Tmall), and the idioms 三天两头 (every so often) and 一天到晚 (all day).
+                "天" => ["猫", "两头", "到晚"].iter().any(|w| after.starts_with(w)),
                 _ => false,
             };
             if rejected {
@@ -1155,6 +1157,17 @@ mod tests {
             ("400-800-8888", &[(Phone, "4008008888", "400-800-8888")]),
             ("4008008888", &[(Phone, "4008008888", "4008008888")]),
             (
+                "我电话是(021)12345678",
+                &[(Phone, "02112345678", "(021)12345678")],
+            ),
+            (
+                "手机：186-0000-1111，固话：0755-2888 8888",
+                &[
+                    (Phone, "18600001111", "186-0000-1111"),
+                    (Phone, "075528888888", "0755-2888 8888"),
+                ],
+            ),
+            (
                 "１３８－１２３４－５６７８",
                 &[(Phone, "13812345678", "１３８－１２３４－５６７８")],
             ),
@@ -1250,6 +1263,10 @@ mod tests {
             ("25日", &[]),
             ("3月", &[]),
             ("同一天猫价", &[]),
+            ("三天两头坏", &[]),
+            ("一天到晚催", &[]),
+            ("1~2天", &[(Duration, "2d", "2天")]),
+            ("半个多月", &[(Duration, "0.5mo", "半个多月")]),
             ("几天", &[]),
             ("1234567天", &[]),
         ]);
@@ -1427,6 +1444,61 @@ mod tests {
                 EXTRACTOR.extract(n).into_iter().map(|e| (e.kind, e.value)).collect::<Vec<_>>()
             };
             prop_assert_eq!(kinds_and_values(&once), kinds_and_values(&twice));
+        }
+
+        #[test]
+        fn mobiles_read_in_every_usual_spelling(
+            mobile in "1[3-9][0-9]{9}",
+            spelling in 0..6usize,
+            before in "[我的电话手机是:： ]{0,4}",
+            after in "[，。谢 ]{0,3}",
+        ) {
+            let (a, b, c) = (&mobile[..3], &mobile[3..7], &mobile[7..]);
+            let written = match spelling {
+                0 => mobile.clone(),
+                1 => format!("{a} {b} {c}"),
+                2 => format!("{a}-{b}-{c}"),
+                3 => format!("+86 {mobile}"),
+                4 => format!("86{mobile}"),
+                _ => format!("+86-{a}-{b}-{c}"),
+            };
+            let s = format!("{before}{written}{after}");
+            let e = only(&s, Phone);
+            prop_assert_eq!(&e.value, &mobile);
+            prop_assert_eq!(original(&s, &e), written);
+            prop_assert_eq!(e.display, Some(format!("{a}****{}", &mobile[7..])));
+        }
+
+        /// The demo shop's order and tracking formats (`kefu-demo/src/orders.rs`), bare and after
+        /// their cue words.
+        #[test]
+        fn demo_order_and_tracking_numbers(
+            format in 0..9usize,
+            digits in "[0-9]{18}",
+            cue in 0..3usize,
+        ) {
+            let (number, kind, carrier) = match format {
+                0 => (format!("{}{digits}", 2 + digits.as_bytes()[0] % 3), OrderNo, None),
+                1 => (format!("69{}", &digits[..17]), OrderNo, None),
+                2 => (format!("3{}", &digits[..17]), OrderNo, None),
+                3 => (format!("8{}", &digits[..17]), OrderNo, None),
+                4 => (format!("SF{}", &digits[..13]), TrackingNo, Some("顺丰")),
+                5 => (format!("YT{}", &digits[..13]), TrackingNo, Some("圆通")),
+                6 => (format!("7{}", &digits[..13]), TrackingNo, Some("中通")),
+                7 => (format!("43{}", &digits[..13]), TrackingNo, Some("韵达")),
+                _ => (format!("JDVA{}", &digits[..11]), TrackingNo, Some("京东物流")),
+            };
+            let cue = match (cue, kind) {
+                (0, _) => "",
+                (1, OrderNo) => "订单号：",
+                (1, _) => "快递单号：",
+                _ => "单号 ",
+            };
+            let s = format!("{cue}{number}，帮我查一下");
+            let e = only(&s, kind);
+            prop_assert_eq!(&e.value, &number);
+            prop_assert_eq!(original(&s, &e), number);
+            prop_assert_eq!(e.carrier.as_deref(), carrier);
         }
 
         #[test]
