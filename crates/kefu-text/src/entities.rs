@@ -505,8 +505,7 @@ struct Text<'a> {
 
 impl<'a> Text<'a> {
     fn new(s: &'a str) -> Self {
-        let (offsets, chars): (Vec<usize>, Vec<char>) = s.char_indices().unzip();
-        let mut offsets = offsets;
+        let (mut offsets, chars): (Vec<usize>, Vec<char>) = s.char_indices().unzip();
         offsets.push(s.len());
         Text { s, chars, offsets }
     }
@@ -566,8 +565,9 @@ fn scan(
     }
 }
 
-/// Keeps the longest candidates (then the earliest) so that no two overlap, and maps their
-/// spans back to the original text.
+/// Keeps the longest candidates (then the earliest; then the first proposed, in the order
+/// digit tokens, phones, money, durations, dates) so that no two overlap, and maps their spans
+/// back to the original text.
 fn resolve(mut found: Vec<Entity>, n: &Normalized) -> Vec<Entity> {
     found.sort_by(|a, b| {
         (b.end - b.start)
