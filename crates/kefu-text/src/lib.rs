@@ -5,9 +5,12 @@
 //! - [`lexicon`]: the word lists (敏感词, 禁用语, 人工专属, emotion words, 转人工) and the
 //!   multi-pattern matcher over them.
 //! - [`segment`]: jieba word segmentation with a shop's own words.
+//! - [`entities`]: order and tracking numbers, phones, amounts, durations and dates.
 
+pub mod entities;
 pub mod lexicon;
 mod normalize;
+mod numerals;
 pub mod segment;
 
 pub use normalize::{Normalized, normalize};
