@@ -4,5 +4,6 @@
 //! to defeat the usual evasions while every character still points back into the original.
 
 mod normalize;
+pub mod sentiment;
 
 pub use normalize::{Normalized, normalize};
