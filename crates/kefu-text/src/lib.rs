@@ -6,11 +6,13 @@
 //!   multi-pattern matcher over them.
 //! - [`segment`]: jieba word segmentation with a shop's own words.
 //! - [`entities`]: order and tracking numbers, phones, amounts, durations and dates.
+//! - [`sentiment`]: a naive-Bayes-scaled logistic regression trained on real reviews.
 
 pub mod entities;
 pub mod lexicon;
 mod normalize;
 mod numerals;
 pub mod segment;
+pub mod sentiment;
 
 pub use normalize::{Normalized, normalize};
