@@ -18,6 +18,8 @@ use tokio::sync::Mutex;
 pub enum Bench {
     /// Shopper messages in through the webhook, out to an agent's live socket.
     Ingest(IngestArgs),
+    /// The text engine's full analysis per message, against Python jieba + SnowNLP.
+    Text(crate::bench_text::TextArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -47,6 +49,7 @@ pub struct IngestArgs {
 pub async fn run(which: Bench) -> Result<()> {
     match which {
         Bench::Ingest(args) => ingest(args).await,
+        Bench::Text(args) => crate::bench_text::text(args),
     }
 }
 

@@ -1,8 +1,10 @@
 //! The `kefu` binary. Thin: it parses arguments, loads settings and calls into the libraries.
 
 mod bench;
+mod bench_text;
 mod demo;
 mod runtime;
+mod text;
 
 use anyhow::Result;
 
@@ -40,6 +42,18 @@ enum Command {
     CheckConfig,
     /// Rebuilds the conversation and message projections of every shop from the event log.
     Rebuild,
+    /// Reads one text per line on stdin; prints the text engine's analysis of each as a JSON line.
+    Analyze,
+    /// Measures accuracy on labelled data; prints one JSON line.
+    Eval {
+        #[command(subcommand)]
+        which: text::Eval,
+    },
+    /// Trains a model from data and writes it (see BENCHMARKS.md for the commands used).
+    Train {
+        #[command(subcommand)]
+        which: text::Train,
+    },
     /// Measures performance; prints figures for BENCHMARKS.md.
     Bench {
         #[command(subcommand)]
@@ -49,13 +63,20 @@ enum Command {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    // The text commands need neither settings nor a runtime.
+    let command = match cli.command {
+        Command::Analyze => return text::analyze(),
+        Command::Eval { which } => return text::eval(which),
+        Command::Train { which } => return text::train(which),
+        other => other,
+    };
     let settings = kefu_server::Settings::load(cli.config.as_deref())?;
     runtime::init_logging(&settings);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        match cli.command {
+        match command {
             Command::Serve => runtime::serve(&settings, None).await,
             Command::Demo(args) => demo::run(&settings, args).await,
             Command::Migrate => {
@@ -70,6 +91,9 @@ fn main() -> Result<()> {
             }
             Command::Rebuild => runtime::rebuild(&settings).await,
             Command::Bench { which } => bench::run(which).await,
+            Command::Analyze | Command::Eval { .. } | Command::Train { .. } => {
+                unreachable!("handled before the runtime starts")
+            }
         }
     })
 }

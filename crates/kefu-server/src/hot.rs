@@ -45,6 +45,14 @@ impl<K: Eq + std::hash::Hash, V: Clone> TtlCache<K, V> {
             .map(|(_, v)| v.clone())
     }
 
+    pub fn remove<Q>(&self, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + std::hash::Hash + ?Sized,
+    {
+        lock(&self.entries).remove(key);
+    }
+
     pub fn put(&self, key: K, value: V) {
         let mut entries = lock(&self.entries);
         if entries.len() >= self.capacity {

@@ -36,6 +36,8 @@ pub async fn shopper_message(
     receipt: Option<Receipt<'_>>,
 ) -> ApiResult<Posted> {
     let shop = customer.shop;
+    let analyzer = state.text.for_shop(&*state.store, shop).await?;
+    let analysis = analyzer.analyze(text.as_str());
     let _serial = state.locks.lock(customer.id).await;
     let mut attempt = 0;
     loop {
@@ -61,7 +63,7 @@ pub async fn shopper_message(
             conversation: posted.conversation.clone(),
             expected_version: expected,
             idempotency: receipt.map(|r| r(&posted)),
-            analyses: Vec::new(),
+            analyses: vec![crate::text::record(&analyzer, &posted.message, &analysis)],
         };
         match state.store.append(batch).await {
             Ok(_) => {
@@ -88,6 +90,8 @@ pub async fn agent_reply(
     text: MessageText,
 ) -> ApiResult<Posted> {
     let (current, customer) = load(state, agent.shop, conversation).await?;
+    let analyzer = state.text.for_shop(&*state.store, agent.shop).await?;
+    let analysis = analyzer.analyze(text.as_str());
     let _serial = state.locks.lock(customer.id).await;
     let mut current = current;
     let mut attempt = 0;
@@ -102,7 +106,7 @@ pub async fn agent_reply(
             conversation: posted.conversation.clone(),
             expected_version: Some(expected),
             idempotency: None,
-            analyses: Vec::new(),
+            analyses: vec![crate::text::record(&analyzer, &posted.message, &analysis)],
         };
         match state.store.append(batch).await {
             Ok(_) => {

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod routes;
 pub mod settings;
 pub mod state;
+pub mod text;
 pub mod views;
 
 pub use settings::Settings;

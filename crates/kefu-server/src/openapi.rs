@@ -17,6 +17,7 @@ use utoipa::OpenApi;
         crate::routes::conversations::detail,
         crate::routes::conversations::reply,
         crate::routes::conversations::close,
+        crate::routes::analysis::conversation_analysis,
         crate::routes::customers::profile,
         crate::routes::imports::import,
         crate::routes::webhooks::receive,

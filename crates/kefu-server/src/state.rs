@@ -20,6 +20,7 @@ pub struct AppState {
     pub(crate) locks: Arc<CustomerLocks>,
     pub(crate) shops: Arc<TtlCache<String, ShopRecord>>,
     pub(crate) hot: Arc<crate::hot::HotState>,
+    pub text: Arc<crate::text::TextEngine>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +59,7 @@ impl AppState {
             locks: Arc::new(CustomerLocks::new(256)),
             shops: Arc::new(TtlCache::new(SHOP_CACHE_TTL, SHOP_CACHE_CAPACITY)),
             hot: Arc::new(crate::hot::HotState::default()),
+            text: crate::text::TextEngine::shared(),
         }
     }
 

@@ -61,6 +61,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         ids: &[CustomerId],
     ) -> StoreResult<Vec<Customer>>;
     async fn products_by_skus(&self, shop: ShopId, skus: &[String]) -> StoreResult<Vec<Product>>;
+    /// A shop's products in SKU order, at most `limit`.
+    async fn products(&self, shop: ShopId, limit: u32) -> StoreResult<Vec<Product>>;
     /// The customer with this external id, created from `new` when absent.
     async fn ensure_customer(&self, new: &Customer) -> StoreResult<Customer>;
     async fn customer_orders(

@@ -7,7 +7,9 @@
 //! - [`segment`]: jieba word segmentation with a shop's own words.
 //! - [`entities`]: order and tracking numbers, phones, amounts, durations and dates.
 //! - [`sentiment`]: a naive-Bayes-scaled logistic regression trained on real reviews.
+//! - [`analysis`]: all of the above in one step per message, and a conversation's emotion curve.
 
+pub mod analysis;
 pub mod entities;
 pub mod lexicon;
 mod normalize;

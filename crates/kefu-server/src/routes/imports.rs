@@ -84,7 +84,9 @@ pub async fn import(
                     .enumerate()
                     .map(|(i, r)| r.into_product(i + 1, shop, now)),
             )?;
-            state.store.upsert_products(shop, &products).await?
+            let counts = state.store.upsert_products(shop, &products).await?;
+            state.text.forget(shop);
+            counts
         }
         "orders" => {
             let rows: Vec<OrderRow> = match format {

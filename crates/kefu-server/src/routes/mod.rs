@@ -1,5 +1,6 @@
 //! HTTP routes, one module per resource; each owns its `router()`.
 
+pub mod analysis;
 pub mod auth;
 pub mod conversations;
 pub mod customers;
@@ -15,6 +16,7 @@ use axum::Router;
 /// Everything under `/api/v1` except imports, which `app()` mounts with a larger body limit.
 pub fn api() -> Router<AppState> {
     Router::new()
+        .merge(analysis::router())
         .merge(auth::router())
         .merge(conversations::router())
         .merge(customers::router())

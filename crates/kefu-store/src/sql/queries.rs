@@ -394,6 +394,17 @@ impl Store for SqlStore {
             .await
     }
 
+    async fn products(&self, shop: ShopId, limit: u32) -> StoreResult<Vec<Product>> {
+        sqlx::query("SELECT * FROM products WHERE shop_id = $1 ORDER BY sku LIMIT $2")
+            .bind(shop.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rows::product)
+            .collect()
+    }
+
     async fn ensure_customer(&self, new: &Customer) -> StoreResult<Customer> {
         const FIND: &str = "SELECT * FROM customers WHERE shop_id = $1 AND external_id = $2";
         let shop = new.shop.to_string();
