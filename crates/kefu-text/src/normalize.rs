@@ -64,14 +64,19 @@ pub fn normalize(input: &str) -> Normalized {
     }
     // Step 3 on the whole text at once: fast2s reads each character's neighbours to pick the
     // right Simplified form, and maps every character to exactly one character.
-    let simplified = if nfkc.is_ascii() {
-        nfkc
+    let simplified: std::borrow::Cow<'_, str> = if nfkc.is_ascii() {
+        std::borrow::Cow::Borrowed(&nfkc)
     } else {
-        fast2s::convert(&nfkc)
+        std::borrow::Cow::Owned(fast2s::convert(&nfkc))
     };
     // Step 4: lower case (one character may become several).
     let mut chars: Vec<(char, usize)> = Vec::with_capacity(nfkc_origin.len());
-    for (c, &at) in simplified.chars().zip(&nfkc_origin) {
+    for ((c, before), &at) in simplified.chars().zip(nfkc.chars()).zip(&nfkc_origin) {
+        let c = if NOT_TRADITIONAL.contains(&before) {
+            before
+        } else {
+            c
+        };
         if c.is_ascii() {
             chars.push((c.to_ascii_lowercase(), at));
         } else {
@@ -105,6 +110,10 @@ pub fn normalize(input: &str) -> Normalized {
     }
     Normalized { text, origin }
 }
+
+/// Simplified characters fast2s converts although they are not Traditional forms: `呵`
+/// (呵呵, 呵护) would become `嗬`.
+const NOT_TRADITIONAL: &[char] = &['呵'];
 
 /// Characters that render as nothing and only serve to split words.
 fn is_invisible(c: char) -> bool {
@@ -219,6 +228,7 @@ mod tests {
         assert_eq!(n("退\u{200b}款"), "退款");
         assert_eq!(n("\u{feff}投\u{200d}诉"), "投诉");
         assert_eq!(n("①②③"), "123");
+        assert_eq!(n("呵呵，呵护"), "呵呵呵护", "呵 is Simplified already");
     }
 
     #[test]
