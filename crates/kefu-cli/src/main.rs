@@ -3,6 +3,7 @@
 mod bench;
 mod bench_text;
 mod demo;
+mod faq;
 mod runtime;
 mod text;
 

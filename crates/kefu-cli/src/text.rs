@@ -32,6 +32,13 @@ pub enum Eval {
         #[arg(long)]
         verbose: bool,
     },
+    /// The FAQ bot on labelled questions: top-1, recall@5, automatic answers and their
+    /// precision, hand-offs of questions the knowledge base cannot answer.
+    Faq(crate::faq::FaqArgs),
+    /// Builds a FAQ evaluation set from a knowledge base's own similar questions.
+    FaqSplit(crate::faq::SplitArgs),
+    /// Builds a FAQ evaluation set from paraphrase groups (InsuranceQA's clusters).
+    FaqClusters(crate::faq::ClustersArgs),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -80,6 +87,9 @@ pub fn eval(which: Eval) -> Result<()> {
             half,
             verbose,
         } => eval_sensitive(&data, half, verbose),
+        Eval::Faq(args) => crate::faq::eval(&args),
+        Eval::FaqSplit(args) => crate::faq::split(&args),
+        Eval::FaqClusters(args) => crate::faq::clusters(&args),
     }
 }
 

@@ -1,0 +1,24 @@
+//! kefu's knowledge base (知识库 / 百问百答) as the bot and the agent assist panel read it.
+//! Pure: no I/O, no async.
+//!
+//! - [`prep`]: what matching reads of a question (normalised text, content words, bigrams).
+//! - [`bm25`]: an in-memory BM25 index.
+//! - [`vectors`]: sentence embeddings and their dot products.
+//! - [`rank`]: the re-ranker learned from the knowledge base's own similar questions.
+//! - [`index`]: a shop's retrieval index combining all of the above.
+//! - [`decide`]: the bot's decision — answer, clarify or hand off with a reason.
+//! - [`template`]: answers with variables filled from the shopper's order.
+//! - [`eval`]: the figures `kefu eval faq` prints.
+
+pub mod bm25;
+pub mod decide;
+pub mod eval;
+pub mod index;
+pub mod prep;
+pub mod rank;
+pub mod semantic;
+pub mod template;
+pub mod vectors;
+
+pub use decide::{BotSettings, Decision, HandOffReason, Turn, decide};
+pub use index::{Candidate, Doc, Embedder, Index};
