@@ -73,4 +73,6 @@ id_type!(
     MessageId,
     /// One entry of the append-only event log.
     EventId,
+    /// One entry of a shop's knowledge base (知识库).
+    KnowledgeEntryId,
 );

@@ -5,6 +5,7 @@
 pub mod conversation;
 pub mod event;
 pub mod ids;
+pub mod knowledge;
 pub mod model;
 pub mod text;
 pub mod time;
@@ -12,6 +13,7 @@ pub mod time;
 pub use conversation::{Conversation, ConversationState, TransitionError};
 pub use event::{Envelope, Event};
 pub use ids::*;
+pub use knowledge::{EntryDraft, EntryError, EntryStatus, KnowledgeEntry, KnowledgeStats};
 pub use model::*;
 pub use text::{MAX_MESSAGE_CHARS, MessageText, TextError};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -29,6 +29,7 @@ pub enum ErrorCode {
     MethodNotAllowed,
     UpgradeRequired,
     Conflict,
+    StaleVersion,
     ConversationClosed,
     IdempotencyKeyRequired,
     IdempotencyKeyReused,
@@ -51,7 +52,7 @@ impl ErrorCode {
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
-            Conflict | ConversationClosed => StatusCode::CONFLICT,
+            Conflict | StaleVersion | ConversationClosed => StatusCode::CONFLICT,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -76,6 +77,7 @@ impl ErrorCode {
             MethodNotAllowed => "method_not_allowed",
             UpgradeRequired => "upgrade_required",
             Conflict => "conflict",
+            StaleVersion => "stale_version",
             ConversationClosed => "conversation_closed",
             IdempotencyKeyRequired => "idempotency_key_required",
             IdempotencyKeyReused => "idempotency_key_reused",
@@ -186,6 +188,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(_) => Self::new(
                 ErrorCode::Conflict,
                 "the conversation changed at the same time; retry",
+            ),
+            StoreError::Stale(what) => Self::new(
+                ErrorCode::StaleVersion,
+                format!("{what} was changed by someone else; reload it and edit again"),
             ),
             StoreError::IdempotencyKeyTaken => Self::new(
                 ErrorCode::IdempotencyKeyReused,

@@ -5,6 +5,9 @@ pub enum StoreError {
     /// The conversation changed since it was read; read again and retry.
     #[error("conversation {0} changed concurrently")]
     Conflict(String),
+    /// A row was edited since the caller read it (its version moved on).
+    #[error("{0} was changed by someone else")]
+    Stale(String),
     /// A unique key (slug, username, external id, order number …) is already taken.
     #[error("duplicate {0}")]
     Duplicate(String),

@@ -132,5 +132,51 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> StoreResult<Vec<LoggedEvent>>;
     /// Drops and rebuilds the conversation and message projections of a shop from its log.
+    // --- knowledge base and settings ----------------------------------------------------------
+    /// Every entry of the shop's knowledge base, any status, oldest first.
+    async fn knowledge_entries(&self, shop: ShopId) -> StoreResult<Vec<KnowledgeEntry>>;
+    async fn knowledge_entry(
+        &self,
+        shop: ShopId,
+        id: KnowledgeEntryId,
+    ) -> StoreResult<Option<KnowledgeEntry>>;
+    /// Adds an entry; [`StoreError::Duplicate`] when its key is taken.
+    async fn insert_knowledge_entry(&self, entry: &KnowledgeEntry) -> StoreResult<()>;
+    /// Replaces an entry's fields and status if it is still at `expected_version` (the entry
+    /// carries the new version); [`StoreError::Stale`] otherwise, [`StoreError::Duplicate`]
+    /// when the new key is taken.
+    async fn update_knowledge_entry(
+        &self,
+        entry: &KnowledgeEntry,
+        expected_version: i64,
+    ) -> StoreResult<()>;
+    /// Removes an entry; whether it existed.
+    async fn delete_knowledge_entry(&self, shop: ShopId, id: KnowledgeEntryId)
+    -> StoreResult<bool>;
+    /// Writes imported entries in one transaction: an entry whose key exists replaces that
+    /// entry's fields and status (keeping its id, statistics and creation time), the others
+    /// are added.
+    async fn import_knowledge(
+        &self,
+        shop: ShopId,
+        entries: &[KnowledgeEntry],
+    ) -> StoreResult<ImportCounts>;
+    /// Adds to an entry's counters.
+    async fn add_knowledge_stats(
+        &self,
+        shop: ShopId,
+        id: KnowledgeEntryId,
+        delta: KnowledgeStats,
+    ) -> StoreResult<()>;
+    /// A shop's settings section (a JSON document), if it was ever saved.
+    async fn shop_setting(&self, shop: ShopId, section: &str) -> StoreResult<Option<String>>;
+    async fn put_shop_setting(
+        &self,
+        shop: ShopId,
+        section: &str,
+        body: &str,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+
     async fn rebuild_projections(&self, shop: ShopId) -> StoreResult<u64>;
 }

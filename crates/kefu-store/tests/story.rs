@@ -448,9 +448,166 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
     );
 }
 
+fn entry(shop: ShopId, key: Option<&str>, question: &str) -> KnowledgeEntry {
+    KnowledgeEntry {
+        id: KnowledgeEntryId::new(),
+        shop,
+        fields: EntryDraft {
+            key: key.map(str::to_owned),
+            question: question.into(),
+            similar: vec!["几天发".into(), "啥时候发货呀".into()],
+            answer: "亲，16点前付款当天发出哦，单号{order.tracking_no}".into(),
+            tags: vec!["物流".into()],
+            products: Vec::new(),
+            valid_from: Some("2026-12-01".into()),
+            valid_to: None,
+        },
+        status: EntryStatus::Draft,
+        version: 1,
+        created_at: at(1_000),
+        updated_at: at(1_000),
+        stats: KnowledgeStats::default(),
+    }
+}
+
+async fn knowledge_entries_lifecycle_import_and_settings(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let demo = shop("demo");
+    s.create_shop(&demo).await.expect("create shop");
+    let other = shop("other");
+    s.create_shop(&other).await.expect("other shop");
+    let shop_id = demo.shop.id;
+
+    let first = entry(shop_id, Some("kb-001"), "什么时候发货");
+    s.insert_knowledge_entry(&first).await.expect("insert");
+    assert!(matches!(
+        s.insert_knowledge_entry(&entry(shop_id, Some("kb-001"), "别的问题"))
+            .await,
+        Err(StoreError::Duplicate(_))
+    ));
+    // Keys are per shop, and entries without one never collide.
+    s.insert_knowledge_entry(&entry(other.shop.id, Some("kb-001"), "什么时候发货"))
+        .await
+        .expect("same key in another shop");
+    s.insert_knowledge_entry(&entry(shop_id, None, "有赠品吗"))
+        .await
+        .expect("no key");
+    s.insert_knowledge_entry(&entry(shop_id, None, "能开发票吗"))
+        .await
+        .expect("no key");
+    assert_eq!(
+        s.knowledge_entry(shop_id, first.id).await.expect("read"),
+        Some(first.clone())
+    );
+    assert_eq!(
+        s.knowledge_entry(other.shop.id, first.id)
+            .await
+            .expect("read"),
+        None
+    );
+
+    // An edit names the version it read; a second edit from the same read is stale.
+    let published = KnowledgeEntry {
+        status: EntryStatus::Published,
+        version: 2,
+        updated_at: at(2_000),
+        ..first.clone()
+    };
+    s.update_knowledge_entry(&published, 1)
+        .await
+        .expect("update");
+    assert!(matches!(
+        s.update_knowledge_entry(&published, 1).await,
+        Err(StoreError::Stale(_))
+    ));
+    s.add_knowledge_stats(
+        shop_id,
+        first.id,
+        KnowledgeStats {
+            hits: 3,
+            helpful: 2,
+            unhelpful: 1,
+            handoffs: 1,
+        },
+    )
+    .await
+    .expect("stats");
+    let read = s
+        .knowledge_entry(shop_id, first.id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        (read.status, read.version, read.stats.hits),
+        (EntryStatus::Published, 2, 3)
+    );
+    assert_eq!(read.stats.helpful_rate(), Some(2.0 / 3.0));
+
+    // Import: a known key replaces fields and status but keeps id, statistics and creation.
+    let mut reimported = entry(shop_id, Some("kb-001"), "多久发货");
+    reimported.status = EntryStatus::Retired;
+    let new_one = entry(shop_id, Some("kb-002"), "发什么快递");
+    let counts = s
+        .import_knowledge(shop_id, &[reimported, new_one])
+        .await
+        .expect("import");
+    assert_eq!((counts.inserted, counts.updated), (1, 1));
+    let all = s.knowledge_entries(shop_id).await.expect("list");
+    assert_eq!(all.len(), 4);
+    let kept = all.iter().find(|e| e.id == first.id).expect("same id");
+    assert_eq!(
+        (
+            kept.fields.question.as_str(),
+            kept.status,
+            kept.version,
+            kept.stats.hits
+        ),
+        ("多久发货", EntryStatus::Retired, 3, 3)
+    );
+    assert_eq!(
+        s.knowledge_entries(other.shop.id)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+
+    assert!(
+        s.delete_knowledge_entry(shop_id, first.id)
+            .await
+            .expect("delete")
+    );
+    assert!(
+        !s.delete_knowledge_entry(shop_id, first.id)
+            .await
+            .expect("again")
+    );
+
+    assert_eq!(s.shop_setting(shop_id, "bot").await.expect("read"), None);
+    s.put_shop_setting(shop_id, "bot", r#"{"answer_threshold":0.6}"#, at(5))
+        .await
+        .expect("put");
+    s.put_shop_setting(shop_id, "bot", r#"{"answer_threshold":0.7}"#, at(6))
+        .await
+        .expect("replace");
+    assert_eq!(
+        s.shop_setting(shop_id, "bot")
+            .await
+            .expect("read")
+            .as_deref(),
+        Some(r#"{"answer_threshold":0.7}"#)
+    );
+    assert_eq!(
+        s.shop_setting(other.shop.id, "bot").await.expect("read"),
+        None
+    );
+}
+
 both_backends!(
     shop_agents_and_sessions,
     imports_count_inserts_and_updates,
     conversations_append_conflict_idempotency_and_rebuild,
     concurrent_appends_are_grouped_and_all_durable,
+    knowledge_entries_lifecycle_import_and_settings,
 );

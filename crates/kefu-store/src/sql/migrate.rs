@@ -19,6 +19,10 @@ const SQLITE: &[Migration] = &[
         version: 2,
         sql: include_str!("../../migrations/sqlite/0002_message_analyses.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/sqlite/0003_knowledge.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -29,6 +33,10 @@ const POSTGRES: &[Migration] = &[
     Migration {
         version: 2,
         sql: include_str!("../../migrations/postgres/0002_message_analyses.sql"),
+    },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/postgres/0003_knowledge.sql"),
     },
 ];
 

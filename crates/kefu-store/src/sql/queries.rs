@@ -666,6 +666,69 @@ impl Store for SqlStore {
         .collect()
     }
 
+    async fn knowledge_entries(&self, shop: ShopId) -> StoreResult<Vec<KnowledgeEntry>> {
+        self.kb_entries(shop).await
+    }
+
+    async fn knowledge_entry(
+        &self,
+        shop: ShopId,
+        id: KnowledgeEntryId,
+    ) -> StoreResult<Option<KnowledgeEntry>> {
+        self.kb_entry(shop, id).await
+    }
+
+    async fn insert_knowledge_entry(&self, entry: &KnowledgeEntry) -> StoreResult<()> {
+        self.kb_insert(entry).await
+    }
+
+    async fn update_knowledge_entry(
+        &self,
+        entry: &KnowledgeEntry,
+        expected_version: i64,
+    ) -> StoreResult<()> {
+        self.kb_update(entry, expected_version).await
+    }
+
+    async fn delete_knowledge_entry(
+        &self,
+        shop: ShopId,
+        id: KnowledgeEntryId,
+    ) -> StoreResult<bool> {
+        self.kb_delete(shop, id).await
+    }
+
+    async fn import_knowledge(
+        &self,
+        shop: ShopId,
+        entries: &[KnowledgeEntry],
+    ) -> StoreResult<ImportCounts> {
+        self.kb_import(shop, entries).await
+    }
+
+    async fn add_knowledge_stats(
+        &self,
+        shop: ShopId,
+        id: KnowledgeEntryId,
+        delta: KnowledgeStats,
+    ) -> StoreResult<()> {
+        self.kb_add_stats(shop, id, delta).await
+    }
+
+    async fn shop_setting(&self, shop: ShopId, section: &str) -> StoreResult<Option<String>> {
+        self.setting(shop, section).await
+    }
+
+    async fn put_shop_setting(
+        &self,
+        shop: ShopId,
+        section: &str,
+        body: &str,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.put_setting(shop, section, body, at).await
+    }
+
     async fn rebuild_projections(&self, shop: ShopId) -> StoreResult<u64> {
         let mut log = Vec::new();
         let mut after = 0;

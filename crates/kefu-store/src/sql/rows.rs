@@ -213,3 +213,33 @@ pub(super) fn message_analysis(row: &AnyRow) -> StoreResult<MessageAnalysis> {
         body: get(row, "body")?,
     })
 }
+
+pub(super) const KNOWLEDGE_COLUMNS: &str = "id, shop_id, entry_key, question, similar_questions, answer, tags, \
+     products, valid_from, valid_to, status, version, created_at, updated_at, hits, helpful, unhelpful, handoffs";
+
+pub(super) fn knowledge_entry(row: &AnyRow) -> StoreResult<KnowledgeEntry> {
+    Ok(KnowledgeEntry {
+        id: id(row, "id")?,
+        shop: id(row, "shop_id")?,
+        fields: EntryDraft {
+            key: get(row, "entry_key")?,
+            question: get(row, "question")?,
+            similar: json(row, "similar_questions")?,
+            answer: get(row, "answer")?,
+            tags: json(row, "tags")?,
+            products: json(row, "products")?,
+            valid_from: get(row, "valid_from")?,
+            valid_to: get(row, "valid_to")?,
+        },
+        status: named(row, "status", EntryStatus::parse)?,
+        version: get(row, "version")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+        stats: KnowledgeStats {
+            hits: get(row, "hits")?,
+            helpful: get(row, "helpful")?,
+            unhelpful: get(row, "unhelpful")?,
+            handoffs: get(row, "handoffs")?,
+        },
+    })
+}
