@@ -22,7 +22,7 @@ unit:
 e2e:
 	scripts/e2e.sh
 
-test: lint unit e2e
+test: web lint unit e2e
 
 bench:
 	cargo run --release -p kefu-cli -- bench ingest --backend sqlite

@@ -13,6 +13,10 @@ if [ ! -d web/node_modules ] || [ -n "${CI:-}" ]; then
   npm --prefix web ci --no-audit --no-fund
 fi
 npm --prefix web run build
+# rust-embed decides at compile time whether web/dist exists: a binary compiled before the UI
+# was built (by the lint or unit steps of a fresh clone) would serve no UI, and cargo does not
+# see the new files. Touching the embedding module makes cargo rebuild kefu-server with them.
+touch crates/kefu-server/src/routes/web.rs
 cargo build -p kefu-cli
 
 tmp=$(mktemp -d)
