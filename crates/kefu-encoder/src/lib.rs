@@ -37,6 +37,7 @@
 //! little but `num-*` and `rawpointer`) but it is an `unsafe fn` over raw pointers, and the
 //! workspace forbids `unsafe_code`; ndarray is the safe front end to the same kernels.
 
+mod dense;
 mod error;
 mod model;
 mod npz;

@@ -20,9 +20,9 @@
 //! Several texts run as one flat batch: their pieces are stacked so that each weight matrix is
 //! read once per batch, and the windows stop at each text's own ends.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2, ShapeBuilder};
+use pulp::Arch;
 
+use crate::dense::{self, Dense};
 use crate::npz::Npz;
 use crate::{DIM, EncoderError};
 
@@ -46,35 +46,39 @@ const HIDDEN: usize = 320;
 /// that stays in the L2/L3 caches. A longer text is a batch of its own.
 pub(crate) const TOKEN_BUDGET: usize = 512;
 
-/// A dense layer's weights, `rows × cols`, row-major.
-struct Matrix {
+/// Loads a `rows × cols` array and packs it for the kernel.
+fn dense(
+    npz: &mut Npz<'_>,
+    name: &str,
     rows: usize,
     cols: usize,
-    data: Vec<f32>,
+    lanes: usize,
+) -> Result<Dense, EncoderError> {
+    let data = npz.f32s(name, &[rows, cols])?;
+    pack(name, rows, cols, &data, lanes)
 }
 
-impl Matrix {
-    fn load(npz: &mut Npz<'_>, name: &str, rows: usize, cols: usize) -> Result<Self, EncoderError> {
-        Ok(Self {
-            rows,
-            cols,
-            data: npz.f32s(name, &[rows, cols])?,
-        })
-    }
-
-    fn view(&self) -> ArrayView2<'_, f32> {
-        ArrayView2::from_shape((self.rows, self.cols), &self.data)
-            .expect("a Matrix's data is rows × cols long")
-    }
+fn pack(
+    name: &str,
+    rows: usize,
+    cols: usize,
+    data: &[f32],
+    lanes: usize,
+) -> Result<Dense, EncoderError> {
+    Dense::pack(rows, cols, data, lanes).ok_or_else(|| EncoderError::BadShape {
+        name: name.to_owned(),
+        found: format!("{cols} columns"),
+        expected: format!("a multiple of {} columns", 2 * lanes),
+    })
 }
 
 /// One CNN n-gram branch.
 struct Branch {
     order: usize,
     left: usize,
-    w1: Matrix,
+    w1: Dense,
     b1: Vec<f32>,
-    w2: Matrix,
+    w2: Dense,
     b2: Vec<f32>,
 }
 
@@ -85,22 +89,24 @@ pub(crate) struct Model {
     scale: Vec<f32>,
     lo: Vec<f32>,
     /// The three branches' input projections side by side, 512 × 768.
-    proj: Matrix,
+    proj: Dense,
     proj_b: Vec<f32>,
     proj_ln_g: Vec<f32>,
     proj_ln_b: Vec<f32>,
     branches: Vec<Branch>,
     ln_g: Vec<f32>,
     ln_b: Vec<f32>,
-    cnn_w: Matrix,
+    cnn_w: Dense,
     cnn_b: Vec<f32>,
-    d0: Matrix,
-    d1: Matrix,
-    p1: Matrix,
-    d2: Matrix,
-    p3: Matrix,
-    d3: Matrix,
+    d0: Dense,
+    d1: Dense,
+    p1: Dense,
+    d2: Dense,
+    p3: Dense,
+    d3: Dense,
     eps: f32,
+    /// The SIMD instruction set the kernel runs with.
+    arch: Arch,
 }
 
 impl std::fmt::Debug for Model {
@@ -117,6 +123,8 @@ impl Model {
     pub(crate) const VOCAB_ROWS: usize = CHUNKS * CHUNK_ROWS;
 
     pub(crate) fn from_npz(bytes: &[u8]) -> Result<Self, EncoderError> {
+        let arch = Arch::new();
+        let lanes = dense::lanes(arch);
         let mut npz = Npz::new(bytes)?;
         let mut table = vec![0_u8; CHUNKS * CHUNK_ROWS * EMB];
         for (chunk, out) in table.chunks_exact_mut(CHUNK_ROWS * EMB).enumerate() {
@@ -124,19 +132,15 @@ impl Model {
         }
         let vector = |npz: &mut Npz<'_>, name: &str, len: usize| npz.f32s(name, &[len]);
 
-        let mut proj = Matrix {
-            rows: EMB,
-            cols: ORDERS.len() * CNN,
-            data: vec![0.0; EMB * ORDERS.len() * CNN],
-        };
+        let proj_width = ORDERS.len() * CNN;
+        let mut proj = vec![0.0; EMB * proj_width];
         let (mut proj_b, mut proj_ln_g, mut proj_ln_b) = (Vec::new(), Vec::new(), Vec::new());
         let mut branches = Vec::new();
         for (i, &(order, left)) in ORDERS.iter().enumerate() {
-            let part = Matrix::load(&mut npz, &format!("proj{order}"), EMB, CNN)?;
+            let part = npz.f32s(&format!("proj{order}"), &[EMB, CNN])?;
             for (row, src) in proj
-                .data
-                .chunks_exact_mut(proj.cols)
-                .zip(part.data.chunks_exact(CNN))
+                .chunks_exact_mut(proj_width)
+                .zip(part.chunks_exact(CNN))
             {
                 row[i * CNN..(i + 1) * CNN].copy_from_slice(src);
             }
@@ -146,9 +150,9 @@ impl Model {
             branches.push(Branch {
                 order,
                 left,
-                w1: Matrix::load(&mut npz, &format!("w1_{order}"), order * CNN, CNN)?,
+                w1: dense(&mut npz, &format!("w1_{order}"), order * CNN, CNN, lanes)?,
                 b1: vector(&mut npz, &format!("b1_{order}"), CNN)?,
-                w2: Matrix::load(&mut npz, &format!("w2_{order}"), order * CNN, CNN)?,
+                w2: dense(&mut npz, &format!("w2_{order}"), order * CNN, CNN, lanes)?,
                 b2: vector(&mut npz, &format!("b2_{order}"), CNN)?,
             });
         }
@@ -156,22 +160,23 @@ impl Model {
             table,
             scale: vector(&mut npz, "scale", CHUNKS)?,
             lo: vector(&mut npz, "lo", CHUNKS)?,
-            proj,
+            proj: pack("proj", EMB, proj_width, &proj, lanes)?,
             proj_b,
             proj_ln_g,
             proj_ln_b,
             branches,
             ln_g: vector(&mut npz, "ln_g", FEATS)?,
             ln_b: vector(&mut npz, "ln_b", FEATS)?,
-            cnn_w: Matrix::load(&mut npz, "cnn_W", FEATS, DIM)?,
+            cnn_w: dense(&mut npz, "cnn_W", FEATS, DIM, lanes)?,
             cnn_b: vector(&mut npz, "cnn_b", DIM)?,
-            d0: Matrix::load(&mut npz, "d0", DIM, HIDDEN)?,
-            d1: Matrix::load(&mut npz, "d1", HIDDEN, HIDDEN)?,
-            p1: Matrix::load(&mut npz, "p1", DIM, HIDDEN)?,
-            d2: Matrix::load(&mut npz, "d2", HIDDEN, DIM)?,
-            p3: Matrix::load(&mut npz, "p3", HIDDEN, DIM)?,
-            d3: Matrix::load(&mut npz, "d3", DIM, DIM)?,
+            d0: dense(&mut npz, "d0", DIM, HIDDEN, lanes)?,
+            d1: dense(&mut npz, "d1", HIDDEN, HIDDEN, lanes)?,
+            p1: dense(&mut npz, "p1", DIM, HIDDEN, lanes)?,
+            d2: dense(&mut npz, "d2", HIDDEN, DIM, lanes)?,
+            p3: dense(&mut npz, "p3", HIDDEN, DIM, lanes)?,
+            d3: dense(&mut npz, "d3", DIM, DIM, lanes)?,
             eps: npz.f64_scalar("eps")? as f32,
+            arch,
         })
     }
 
@@ -191,6 +196,17 @@ impl Model {
         if first < texts.len() {
             self.encode_batch(&texts[first..], &mut out[first..]);
         }
+    }
+
+    /// `c = a · w` where `a` is `m × w.rows()` with row stride `lda` and `c` is
+    /// `m × w.cols()` with row stride `ldc`.
+    fn gemm(&self, m: usize, a: &[f32], lda: usize, w: &Dense, c: &mut [f32], ldc: usize) {
+        w.matmul(self.arch, m, a, lda, c, ldc, false);
+    }
+
+    /// `c += a · w`, shapes as in [`Self::gemm`].
+    fn gemm_acc(&self, m: usize, a: &[f32], lda: usize, w: &Dense, c: &mut [f32], ldc: usize) {
+        w.matmul(self.arch, m, a, lda, c, ldc, true);
     }
 
     /// One flat batch.
@@ -219,7 +235,7 @@ impl Model {
         // 2. the branches' inputs
         let width = ORDERS.len() * CNN;
         let mut x = vec![0.0_f32; n * width];
-        gemm(n, &feats, FEATS, &self.proj, &mut x, width);
+        self.gemm(n, &feats, FEATS, &self.proj, &mut x, width);
         for row in x.chunks_exact_mut(width) {
             add(row, &self.proj_b);
             layernorm(row, &self.proj_ln_g, &self.proj_ln_b, self.eps);
@@ -232,7 +248,7 @@ impl Model {
             let k = branch.order * CNN;
             let xs = |t: usize| &x[t * width + i * CNN..][..CNN];
             gather(&mut window[..n * k], branch, &bounds, xs);
-            gemm(n, &window, k, &branch.w1, &mut h, CNN);
+            self.gemm(n, &window, k, &branch.w1, &mut h, CNN);
             for (t, row) in h.chunks_exact_mut(CNN).enumerate() {
                 for ((h, &b), &x) in row.iter_mut().zip(&branch.b1).zip(xs(t)) {
                     *h = (*h + b).max(0.0) + x;
@@ -242,7 +258,7 @@ impl Model {
                 &h[t * CNN..][..CNN]
             });
             let offset = EMB + i * CNN;
-            gemm(n, &window, k, &branch.w2, &mut feats[offset..], FEATS);
+            self.gemm(n, &window, k, &branch.w2, &mut feats[offset..], FEATS);
             for (row, h) in feats.chunks_exact_mut(FEATS).zip(h.chunks_exact(CNN)) {
                 for ((c, &b), &h) in row[offset..offset + CNN].iter_mut().zip(&branch.b2).zip(h) {
                     *c = (*c + b).max(0.0) + h;
@@ -263,7 +279,7 @@ impl Model {
             }
         }
         let mut mean = vec![0.0_f32; m * DIM];
-        gemm(m, &sums, FEATS, &self.cnn_w, &mut mean, DIM);
+        self.gemm(m, &sums, FEATS, &self.cnn_w, &mut mean, DIM);
         for (row, ids) in mean.chunks_exact_mut(DIM).zip(texts) {
             let len = ids.len() as f32;
             let inv_sqrt = 1.0 / len.sqrt();
@@ -274,18 +290,18 @@ impl Model {
 
         // 5. the head
         let mut y0 = vec![0.0_f32; m * HIDDEN];
-        gemm(m, &mean, DIM, &self.d0, &mut y0, HIDDEN);
+        self.gemm(m, &mean, DIM, &self.d0, &mut y0, HIDDEN);
         relu(&mut y0);
         let mut y1 = vec![0.0_f32; m * HIDDEN];
-        gemm(m, &mean, DIM, &self.p1, &mut y1, HIDDEN);
-        gemm_acc(m, &y0, HIDDEN, &self.d1, &mut y1, HIDDEN);
+        self.gemm(m, &mean, DIM, &self.p1, &mut y1, HIDDEN);
+        self.gemm_acc(m, &y0, HIDDEN, &self.d1, &mut y1, HIDDEN);
         relu(&mut y1);
         let mut y2 = vec![0.0_f32; m * DIM];
-        gemm(m, &y1, HIDDEN, &self.d2, &mut y2, DIM);
+        self.gemm(m, &y1, HIDDEN, &self.d2, &mut y2, DIM);
         relu(&mut y2);
         let mut z = vec![0.0_f32; m * DIM];
-        gemm(m, &y1, HIDDEN, &self.p3, &mut z, DIM);
-        gemm_acc(m, &y2, DIM, &self.d3, &mut z, DIM);
+        self.gemm(m, &y1, HIDDEN, &self.p3, &mut z, DIM);
+        self.gemm_acc(m, &y2, DIM, &self.d3, &mut z, DIM);
         for (row, out) in z.chunks_exact_mut(DIM).zip(out.iter_mut()) {
             for v in row.iter_mut() {
                 *v = v.tanh();
@@ -316,25 +332,6 @@ fn gather<'a>(
             }
         }
     }
-}
-
-/// `c = a · w` where `a` is `m × w.rows` with row stride `lda` and `c` is `m × w.cols` with
-/// row stride `ldc`.
-fn gemm(m: usize, a: &[f32], lda: usize, w: &Matrix, c: &mut [f32], ldc: usize) {
-    gemm_beta(m, a, lda, w, c, ldc, 0.0);
-}
-
-/// `c += a · w`, shapes as in [`gemm`].
-fn gemm_acc(m: usize, a: &[f32], lda: usize, w: &Matrix, c: &mut [f32], ldc: usize) {
-    gemm_beta(m, a, lda, w, c, ldc, 1.0);
-}
-
-fn gemm_beta(m: usize, a: &[f32], lda: usize, w: &Matrix, c: &mut [f32], ldc: usize, beta: f32) {
-    let a = ArrayView2::from_shape((m, w.rows).strides((lda, 1)), a)
-        .expect("the left operand holds m rows of w.rows values");
-    let mut c = ArrayViewMut2::from_shape((m, w.cols).strides((ldc, 1)), c)
-        .expect("the output holds m rows of w.cols values");
-    general_mat_mul(1.0, &a, &w.view(), beta, &mut c);
 }
 
 fn add(row: &mut [f32], bias: &[f32]) {
