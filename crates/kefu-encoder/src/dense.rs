@@ -26,9 +26,12 @@
 
 use pulp::{Arch, Simd, WithSimd};
 
-/// Rows of `a` per kernel call: 6 rows × 2 vectors is 12 accumulators, which with the two
-/// weight vectors and a broadcast fits AVX2's 16 registers.
-const MR: usize = 6;
+/// Rows of `a` per kernel call with 16 vector registers (AVX2): 6 rows × 2 vectors is 12
+/// accumulators, which with the two weight vectors and a broadcast fits.
+const MR_16: usize = 6;
+/// The same with 32 registers (AVX-512): 14 × 2 + 3 = 31, and a whole short query is one
+/// pass, so each weight is read from memory once and used 14 times in registers.
+const MR_32: usize = 14;
 
 /// A dense layer's weights `W` (`k × n`), packed: `n` is cut into panels of `2 · lanes`
 /// columns; a panel is `k` rows of `lanes` words, and word `j` of a row holds column `j` in its
@@ -65,7 +68,7 @@ impl Dense {
     /// whole number of panels.
     pub(crate) fn pack(k: usize, n: usize, data: &[f32], lanes: usize) -> Option<Self> {
         let panel = 2 * lanes;
-        if n % panel != 0 || data.len() != k * n {
+        if !n.is_multiple_of(panel) || data.len() != k * n {
             return None;
         }
         let mut words = Vec::with_capacity(k * n / 2);
@@ -85,7 +88,10 @@ impl Dense {
 
     /// `c = a · W` (or `c += a · W` when `accumulate`) for `m` rows: row `i` of `a` is
     /// `a[i * lda..][..k]` and of `c` is `c[i * ldc..][..n]`.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a BLAS-style call: operands with their strides"
+    )]
     pub(crate) fn matmul(
         &self,
         arch: Arch,
@@ -143,6 +149,11 @@ impl WithSimd for MatMul<'_> {
         assert_eq!(w.lanes, lanes, "weights packed for another vector width");
         let (words, _) = S::as_simd_u32s(&w.words);
         let panel_width = 2 * lanes;
+        let max_rows = if S::REGISTER_COUNT >= 32 {
+            MR_32
+        } else {
+            MR_16
+        };
         for (p, panel) in words.chunks_exact(w.k).enumerate() {
             let col = p * panel_width;
             let mut row = 0;
@@ -155,13 +166,21 @@ impl WithSimd for MatMul<'_> {
                     ldc,
                     accumulate,
                 };
-                row += match m - row {
+                row += match (m - row).min(max_rows) {
                     1 => tile.run::<S, 1>(simd, panel),
                     2 => tile.run::<S, 2>(simd, panel),
                     3 => tile.run::<S, 3>(simd, panel),
                     4 => tile.run::<S, 4>(simd, panel),
                     5 => tile.run::<S, 5>(simd, panel),
-                    _ => tile.run::<S, MR>(simd, panel),
+                    6 => tile.run::<S, 6>(simd, panel),
+                    7 => tile.run::<S, 7>(simd, panel),
+                    8 => tile.run::<S, 8>(simd, panel),
+                    9 => tile.run::<S, 9>(simd, panel),
+                    10 => tile.run::<S, 10>(simd, panel),
+                    11 => tile.run::<S, 11>(simd, panel),
+                    12 => tile.run::<S, 12>(simd, panel),
+                    13 => tile.run::<S, 13>(simd, panel),
+                    _ => tile.run::<S, MR_32>(simd, panel),
                 };
             }
         }
@@ -217,31 +236,46 @@ impl Tile<'_> {
 mod tests {
     use super::*;
 
+    /// Every instruction set this machine has, not only the best one.
+    fn arches() -> Vec<Arch> {
+        let mut arches = vec![Arch::Scalar, Arch::new()];
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            arches.push(Arch::V3(v3));
+        }
+        arches
+    }
+
     #[test]
-    fn matches_a_naive_product() {
-        let arch = Arch::new();
-        let lanes = lanes(arch);
-        let (k, n) = (37, 4 * lanes);
-        let w: Vec<f32> = (0..k * n)
-            .map(|i| ((i * 7919) % 101) as f32 / 50.0 - 1.0)
-            .collect();
-        let dense = Dense::pack(k, n, &w, lanes).unwrap();
-        for m in [1, 5, 6, 7, 13] {
-            let lda = k + 3;
-            let a: Vec<f32> = (0..m * lda)
-                .map(|i| ((i * 31) % 17) as f32 / 8.0 - 1.0)
+    fn matches_a_naive_product_on_every_instruction_set() {
+        for arch in arches() {
+            let lanes = lanes(arch);
+            let (k, n) = (37, 4 * lanes);
+            let w: Vec<f32> = (0..k * n)
+                .map(|i| ((i * 7919) % 101) as f32 / 50.0 - 1.0)
                 .collect();
-            let mut c = vec![1.0; m * n];
-            dense.matmul(arch, m, &a, lda, &mut c, n, true);
-            for i in 0..m {
-                for j in 0..n {
-                    let want: f32 = 1.0
-                        + (0..k)
-                            .map(|kk| {
-                                a[i * lda + kk] * f32::from_bits(bf16_bits(w[kk * n + j]) << 16)
-                            })
-                            .sum::<f32>();
-                    assert!((c[i * n + j] - want).abs() < 1e-4, "m {m} ({i}, {j})");
+            let dense = Dense::pack(k, n, &w, lanes).expect("n is a whole number of panels");
+            for m in [1, 5, 6, 7, 13, 14, 15, 29] {
+                let lda = k + 3;
+                let a: Vec<f32> = (0..m * lda)
+                    .map(|i| ((i * 31) % 17) as f32 / 8.0 - 1.0)
+                    .collect();
+                for accumulate in [false, true] {
+                    let mut c = vec![1.0; m * n];
+                    dense.matmul(arch, m, &a, lda, &mut c, n, accumulate);
+                    for i in 0..m {
+                        for j in 0..n {
+                            let product: f32 = (0..k)
+                                .map(|kk| {
+                                    let w = f32::from_bits(bf16_bits(w[kk * n + j]) << 16);
+                                    a[i * lda + kk] * w
+                                })
+                                .sum();
+                            let want = if accumulate { 1.0 + product } else { product };
+                            let got = c[i * n + j];
+                            assert!((got - want).abs() < 1e-4, "{arch:?} m {m} ({i}, {j})");
+                        }
+                    }
                 }
             }
         }

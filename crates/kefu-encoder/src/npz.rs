@@ -232,14 +232,14 @@ mod tests {
             "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
             &[],
         );
-        let (dtype, shape) = read_header("x", &mut bytes.as_slice()).unwrap();
+        let (dtype, shape) = read_header("x", &mut bytes.as_slice()).expect("a valid header");
         assert_eq!((dtype, shape), (Dtype::F32, vec![2, 3]));
         let bytes = npy(
             "{'descr': '<f8', 'fortran_order': False, 'shape': (), }",
             &[],
         );
         assert_eq!(
-            read_header("x", &mut bytes.as_slice()).unwrap(),
+            read_header("x", &mut bytes.as_slice()).expect("a valid header"),
             (Dtype::F64, vec![])
         );
         let bytes = npy(
@@ -247,7 +247,7 @@ mod tests {
             &[],
         );
         assert_eq!(
-            read_header("x", &mut bytes.as_slice()).unwrap(),
+            read_header("x", &mut bytes.as_slice()).expect("a valid header"),
             (Dtype::U8, vec![7])
         );
     }
@@ -261,7 +261,7 @@ mod tests {
             "{'fortran_order': False, 'shape': (2,), }",
         ] {
             let bytes = npy(header, &[]);
-            let err = read_header("x", &mut bytes.as_slice()).unwrap_err();
+            let err = read_header("x", &mut bytes.as_slice()).expect_err("an unreadable header");
             assert!(
                 matches!(err, EncoderError::BadNpy { .. }),
                 "{header}: {err}"

@@ -17,11 +17,12 @@ fn reference() -> Vec<(String, Embedding)> {
     include_str!("data/reference_vectors.jsonl")
         .lines()
         .map(|line| {
-            let case: serde_json::Value = serde_json::from_str(line).unwrap();
-            let values: Vec<f32> = serde_json::from_value(case["vector"].clone()).unwrap();
-            let values: [f32; DIM] = values.try_into().unwrap();
+            let case: serde_json::Value = serde_json::from_str(line).expect("a JSON fixture line");
+            let values: Vec<f32> =
+                serde_json::from_value(case["vector"].clone()).expect("a vector of floats");
+            let values: [f32; DIM] = values.try_into().expect("512 values");
             (
-                case["text"].as_str().unwrap().to_owned(),
+                case["text"].as_str().expect("a text").to_owned(),
                 Embedding::from_array(values),
             )
         })

@@ -16,9 +16,9 @@ fn ids_match_the_reference_tokenizer() {
     let mut checked = 0;
     let mut wrong = Vec::new();
     for line in fixture.lines() {
-        let case: serde_json::Value = serde_json::from_str(line).unwrap();
-        let text = case["text"].as_str().unwrap();
-        let want: Vec<u32> = serde_json::from_value(case["ids"].clone()).unwrap();
+        let case: serde_json::Value = serde_json::from_str(line).expect("a JSON fixture line");
+        let text = case["text"].as_str().expect("a text");
+        let want: Vec<u32> = serde_json::from_value(case["ids"].clone()).expect("a list of ids");
         let got = tokenizer.encode(text);
         if got != want {
             wrong.push(format!("{text:?}: got {got:?}, want {want:?}"));
