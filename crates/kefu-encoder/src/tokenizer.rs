@@ -30,19 +30,26 @@ pub const BOS_ID: u32 = 1;
 /// Id of `</s>`, put after every text.
 pub const EOS_ID: u32 = 2;
 
-/// A text is tokenised from its first this many characters (Unicode scalar values) only.
-///
-/// Segmentation needs memory in proportion to the text, and the encoder caps the pieces
-/// anyway ([`MAX_TOKENS`]); this keeps a pasted novel from costing more than a long message.
-pub const MAX_INPUT_CHARS: usize = 8_192;
-
 /// At most this many ids per text, `<s>` and `</s>` included: longer texts keep their first
-/// `MAX_TOKENS - 2` pieces.
+/// `MAX_TOKENS - 2` pieces. A lower limit can be asked for
+/// ([`Tokenizer::encode_with_limit`], [`crate::Encoder::with_max_tokens`]).
 ///
 /// 1 024 pieces is about 1 500 Chinese characters, so a whole chat message (kefu caps them at
 /// 2 000 graphemes) is nearly always embedded in full, while the cost of one text stays bounded
-/// (about 40 ms and 10 MB of scratch at the cap).
+/// (at the cap, about 10 MB of scratch and some tens of milliseconds).
 pub const MAX_TOKENS: usize = 1_024;
+
+/// Characters read per allowed piece: a text is tokenised from its first
+/// `CHARS_PER_TOKEN × limit` characters (Unicode scalar values) only.
+///
+/// Segmentation costs time and memory in proportion to the text, and a piece never covers
+/// fewer than one character, so a pasted novel costs no more than a long message. Eight
+/// characters a piece is more than any real text needs (Chinese averages under two, English
+/// under five), so within the limits the ids are those of the whole text, cut.
+pub const CHARS_PER_TOKEN: usize = 8;
+
+/// The most characters ever read from one text: [`CHARS_PER_TOKEN`] × [`MAX_TOKENS`].
+pub const MAX_INPUT_CHARS: usize = CHARS_PER_TOKEN * MAX_TOKENS;
 
 /// The SentencePiece tokenizer of USE-m3: text in, piece ids out.
 #[derive(Clone)]
@@ -109,10 +116,17 @@ impl Tokenizer {
     }
 
     /// The piece ids of `text`, framed by `<s>` and `</s>`; an empty (or all-space) text is
-    /// `[<s>, <unk>, </s>]`. Capped at [`MAX_INPUT_CHARS`] characters in and [`MAX_TOKENS`] ids
-    /// out.
+    /// `[<s>, <unk>, </s>]`. At most [`MAX_TOKENS`] ids.
     pub fn encode(&self, text: &str) -> Vec<u32> {
-        let text = match text.char_indices().nth(MAX_INPUT_CHARS) {
+        self.encode_with_limit(text, MAX_TOKENS)
+    }
+
+    /// [`Self::encode`] with at most `max_tokens` ids (clamped to `3..=MAX_TOKENS`): the first
+    /// `max_tokens - 2` pieces of the text, framed. Reads at most
+    /// [`CHARS_PER_TOKEN`] × `max_tokens` characters of `text`.
+    pub fn encode_with_limit(&self, text: &str, max_tokens: usize) -> Vec<u32> {
+        let max_tokens = max_tokens.clamp(3, MAX_TOKENS);
+        let text = match text.char_indices().nth(CHARS_PER_TOKEN * max_tokens) {
             Some((cut, _)) => &text[..cut],
             None => text,
         };
@@ -124,7 +138,7 @@ impl Tokenizer {
         } else {
             self.viterbi(&normalized, &mut ids);
         }
-        ids.truncate(MAX_TOKENS - 1);
+        ids.truncate(max_tokens - 1);
         ids.push(EOS_ID);
         ids
     }

@@ -107,6 +107,19 @@ fn huge_and_odd_texts_give_unit_vectors() {
     }
 }
 
+#[test]
+fn a_token_limit_bounds_long_texts_and_leaves_short_ones_alone() {
+    let long =
+        "我买的奶粉到现在还没有发货，已经等了一个星期了，客服也不回消息，到底怎么回事".repeat(30);
+    let capped = Encoder::bundled().expect("loads").with_max_tokens(32);
+    assert_eq!(capped.max_tokens(), 32);
+    assert_unit(&capped.encode(&long));
+    let short = "什么时候发货";
+    assert_eq!(capped.encode(short), encoder().encode(short));
+    // The cap keeps the start of the text, so the meaning stays close.
+    assert!(capped.encode(&long).cosine(&encoder().encode(&long)) > 0.8);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

@@ -61,3 +61,22 @@ fn long_texts_are_capped() {
         tokenizer.encode(&format!("{head}不好不好"))
     );
 }
+
+#[test]
+fn a_lower_limit_keeps_the_start_of_the_text() {
+    let tokenizer = tokenizer();
+    let text = "请问这个奶粉宝宝六个月能喝吗，我家宝宝对乳糖有点过敏，之前喝的是别家的，想换一下。"
+        .repeat(20);
+    let full = tokenizer.encode(&text);
+    for limit in [3, 4, 16, 64, 100] {
+        let ids = tokenizer.encode_with_limit(&text, limit);
+        assert_eq!(ids.len(), limit);
+        assert_eq!(ids[..limit - 1], full[..limit - 1], "limit {limit}");
+        assert_eq!(ids[limit - 1], EOS_ID);
+    }
+    assert_eq!(tokenizer.encode_with_limit(&text, 0).len(), 3);
+    assert_eq!(
+        tokenizer.encode_with_limit("短", 64),
+        tokenizer.encode("短")
+    );
+}
