@@ -169,6 +169,27 @@ fn main() -> Result<(), kefu_encoder::EncoderError> {
         single.len()
     );
 
+    // Longer messages: several questions run together.
+    for joined in [3, 6, 12, 24] {
+        let mut times = Vec::new();
+        let mut pieces = 0;
+        for (i, _) in texts.iter().enumerate().take(60) {
+            let long: String = (0..joined)
+                .map(|j| texts[(i + j * 7) % texts.len()].as_str())
+                .collect();
+            pieces += encoder.tokenizer().encode(&long).len();
+            let started = Instant::now();
+            std::hint::black_box(encoder.encode(&long));
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "encode {joined:>2} questions run together ({:.0} pieces): p50 {:.0} µs",
+            pieces as f64 / times.len() as f64,
+            percentile(&times, 0.5)
+        );
+    }
+
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let rounds = 5;
     let started = Instant::now();
