@@ -34,9 +34,11 @@
 //! from at most [`MAX_INPUT_CHARS`] characters; shorter texts are embedded in full. Encoding
 //! never fails and never panics: any string gives a finite unit vector.
 //!
-//! Time grows with the pieces: about 40 µs a piece plus 40 µs a text on one core with
-//! AVX-512 (see `examples/encode_bench.rs`). Where latency matters more than the tail of a long
-//! message, as in the bot's decision, cap the pieces with [`Encoder::with_max_tokens`].
+//! Time grows linearly with the pieces: 1.7 million multiply-adds a piece and as many again
+//! a text, so a short question (8–20 characters, about 12 pieces) is some 23 million;
+//! `examples/encode_bench.rs` prints what that takes on a machine. Where latency matters more
+//! than the tail of a long message, as in the bot's decision, cap the pieces with
+//! [`Encoder::with_max_tokens`].
 //!
 //! # How it is computed
 //!

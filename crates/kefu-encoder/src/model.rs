@@ -41,10 +41,10 @@ const FEATS: usize = EMB + ORDERS.len() * CNN;
 /// The head's hidden width.
 const HIDDEN: usize = 320;
 
-/// Pieces per flat batch in [`Model::encode_many`]: enough rows that the matrix products are
-/// compute-bound rather than spent streaming weights, and a working set (about 11 KB a piece)
-/// that stays in the L2/L3 caches. A longer text is a batch of its own.
-pub(crate) const TOKEN_BUDGET: usize = 512;
+/// Pieces per flat batch in [`Model::encode_many`]: enough rows that each weight is used a
+/// hundred times or more once read, while the scratch (about 14 KB a piece) stays a few MB.
+/// A longer text is a batch of its own.
+const TOKEN_BUDGET: usize = 256;
 
 /// Loads a `rows × cols` array and packs it for the kernel.
 fn dense(
