@@ -9,6 +9,8 @@
 //! - [`decide`]: the bot's decision — answer, clarify or hand off with a reason.
 //! - [`template`]: answers with variables filled from the shopper's order.
 //! - [`eval`]: the figures `kefu eval faq` prints.
+//! - [`sheet`]: entries to and from the shop's own spreadsheet (.xlsx, .csv, .jsonl) for import
+//!   and export, with every bad row reported.
 
 pub mod bm25;
 pub mod decide;
@@ -17,6 +19,7 @@ pub mod index;
 pub mod prep;
 pub mod rank;
 pub mod semantic;
+pub mod sheet;
 pub mod template;
 pub mod vectors;
 
