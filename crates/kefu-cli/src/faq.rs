@@ -107,7 +107,9 @@ pub fn embedder(
     if lexical_only {
         return Ok(None);
     }
-    Ok(Some(kefu_knowledge::semantic::bundled()?))
+    Ok(Some(
+        kefu_knowledge::semantic::bundled().map_err(anyhow::Error::msg)?,
+    ))
 }
 
 pub fn docs(kb: &[KbLine]) -> Vec<Doc> {
@@ -202,7 +204,7 @@ pub fn eval(args: &FaqArgs) -> Result<()> {
             serde_json::to_writer(
                 &mut out,
                 &serde_json::json!({
-                    "answer_threshold": f64::from(step) * 0.05,
+                    "answer_threshold": f64::from(step) / 20.0,
                     "auto_answer_rate": r.auto_answer_rate,
                     "auto_answer_precision": r.auto_answer_precision,
                     "out_of_scope_handoff": r.out_of_scope_handoff,

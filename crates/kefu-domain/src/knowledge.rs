@@ -23,6 +23,8 @@ pub const MAX_SIMILAR: usize = 50;
 /// Tags or products per entry, and characters per tag or product.
 pub const MAX_LABELS: usize = 20;
 pub const MAX_LABEL_CHARS: usize = 40;
+/// The longest entry code (编号).
+pub const MAX_KEY_CHARS: usize = 64;
 
 named_enum!(
     /// Where an entry stands.
@@ -252,17 +254,27 @@ impl KnowledgeEntry {
             .chain(self.fields.similar.iter().map(String::as_str))
     }
 
-    /// Whether the entry's validity window (shop time, whole days) includes `now`.
-    pub fn in_window(&self, now: Timestamp) -> bool {
+    /// When the validity window opens (the first day's shop-time midnight) and closes (the
+    /// midnight after the last day); `None` for an open side.
+    pub fn window(&self) -> (Option<Timestamp>, Option<Timestamp>) {
         let from = self.fields.valid_from.as_deref().and_then(parse_date);
         let to = self.fields.valid_to.as_deref().and_then(parse_date);
-        let started = from
-            .and_then(shop_midnight)
-            .is_none_or(|start| now >= start);
-        let not_ended = to
-            .and_then(|d| shop_midnight(d).map(|t| t.plus_millis(24 * 3600 * 1000)))
-            .is_none_or(|end| now < end);
-        started && not_ended
+        (
+            from.and_then(shop_midnight),
+            to.and_then(|d| shop_midnight(d).map(|t| t.plus_millis(24 * 3600 * 1000))),
+        )
+    }
+
+    /// The instants at which the entry starts or stops answering.
+    pub fn window_edges(&self) -> impl Iterator<Item = Timestamp> {
+        let (start, end) = self.window();
+        start.into_iter().chain(end)
+    }
+
+    /// Whether the entry's validity window (shop time, whole days) includes `now`.
+    pub fn in_window(&self, now: Timestamp) -> bool {
+        let (start, end) = self.window();
+        start.is_none_or(|s| now >= s) && end.is_none_or(|e| now < e)
     }
 
     /// Whether the bot may answer with this entry at `now`.

@@ -62,6 +62,12 @@ impl Role {
     pub fn can_import(self) -> bool {
         matches!(self, Role::Supervisor | Role::Admin)
     }
+
+    /// Whether this role may write, publish and retire knowledge-base entries and change the
+    /// bot's settings. Every role may read and search the knowledge base.
+    pub fn can_edit_knowledge(self) -> bool {
+        matches!(self, Role::Supervisor | Role::Admin)
+    }
 }
 
 named_enum!(

@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod hot;
 pub mod ingest;
+pub mod knowledge;
 pub mod openapi;
 pub mod routes;
 pub mod settings;
@@ -27,7 +28,9 @@ use tokio::net::TcpListener;
 
 /// The whole HTTP surface.
 pub fn app(state: AppState) -> Router {
-    let imports = routes::imports::router().layer(routes::imports::body_limit(&state));
+    let imports = routes::imports::router()
+        .merge(routes::knowledge_files::router())
+        .layer(routes::imports::body_limit(&state));
     let api = Router::new()
         .merge(routes::api())
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))

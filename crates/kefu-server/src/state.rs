@@ -21,6 +21,7 @@ pub struct AppState {
     pub(crate) shops: Arc<TtlCache<String, ShopRecord>>,
     pub(crate) hot: Arc<crate::hot::HotState>,
     pub text: Arc<crate::text::TextEngine>,
+    pub knowledge: Arc<crate::knowledge::KnowledgeService>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +61,7 @@ impl AppState {
             shops: Arc::new(TtlCache::new(SHOP_CACHE_TTL, SHOP_CACHE_CAPACITY)),
             hot: Arc::new(crate::hot::HotState::default()),
             text: crate::text::TextEngine::shared(),
+            knowledge: crate::knowledge::KnowledgeService::shared(),
         }
     }
 

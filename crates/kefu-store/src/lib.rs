@@ -153,9 +153,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Removes an entry; whether it existed.
     async fn delete_knowledge_entry(&self, shop: ShopId, id: KnowledgeEntryId)
     -> StoreResult<bool>;
-    /// Writes imported entries in one transaction: an entry whose key exists replaces that
-    /// entry's fields and status (keeping its id, statistics and creation time), the others
-    /// are added.
+    /// Writes imported entries in one transaction: an entry whose key exists (or, without a
+    /// key, whose id exists) replaces that entry's fields and status, keeping its id,
+    /// statistics and creation time; the others are added.
     async fn import_knowledge(
         &self,
         shop: ShopId,

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod conversations;
 pub mod customers;
 pub mod imports;
+pub mod knowledge;
+pub mod knowledge_files;
 pub mod live;
 pub mod web;
 pub mod webhooks;
@@ -20,6 +22,7 @@ pub fn api() -> Router<AppState> {
         .merge(auth::router())
         .merge(conversations::router())
         .merge(customers::router())
+        .merge(knowledge::router())
         .merge(live::router())
         .merge(webhooks::router())
         .merge(widget::router())

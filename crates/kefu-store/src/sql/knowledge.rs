@@ -133,19 +133,13 @@ impl SqlStore {
         shop: ShopId,
         entries: &[KnowledgeEntry],
     ) -> StoreResult<ImportCounts> {
-        let keys: Vec<String> = entries
+        let stored = self.kb_entries(shop).await?;
+        let by_key: std::collections::HashMap<&str, (KnowledgeEntryId, i64)> = stored
             .iter()
-            .filter_map(|e| e.fields.key.clone())
+            .filter_map(|e| Some((e.fields.key.as_deref()?, (e.id, e.version))))
             .collect();
-        let existing: std::collections::HashMap<String, (KnowledgeEntryId, i64)> = self
-            .kb_entries(shop)
-            .await?
-            .into_iter()
-            .filter_map(|e| {
-                let key = e.fields.key.clone()?;
-                keys.contains(&key).then_some((key, (e.id, e.version)))
-            })
-            .collect();
+        let by_id: std::collections::HashMap<KnowledgeEntryId, i64> =
+            stored.iter().map(|e| (e.id, e.version)).collect();
         let mut counts = ImportCounts::default();
         let mut tx = self.pool.begin().await?;
         for e in entries {
@@ -155,8 +149,12 @@ impl SqlStore {
                     e.id
                 )));
             }
-            match e.fields.key.as_ref().and_then(|k| existing.get(k)) {
-                Some(&(id, version)) => {
+            let known = match e.fields.key.as_deref() {
+                Some(k) => by_key.get(k).copied(),
+                None => by_id.get(&e.id).map(|v| (e.id, *v)),
+            };
+            match known {
+                Some((id, version)) => {
                     let replaced = KnowledgeEntry {
                         version: version + 1,
                         ..e.clone()
