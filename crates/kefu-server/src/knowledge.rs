@@ -196,7 +196,9 @@ impl KnowledgeService {
                     ms = started.elapsed().as_millis() as u64,
                     "knowledge index built"
                 ),
-                Err(e) => tracing::warn!(shop = %shop.slug, error = %e.message, "knowledge index not built"),
+                Err(e) => {
+                    tracing::warn!(shop = %shop.slug, error = %e.message, "knowledge index not built")
+                }
             }
         }
     }

@@ -64,6 +64,8 @@ pub struct Answer {
     pub status: u16,
     pub body: Value,
     pub headers: reqwest::header::HeaderMap,
+    /// The raw body (files such as exports).
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -114,6 +116,7 @@ impl TestApp {
             status,
             body,
             headers,
+            bytes: bytes.to_vec(),
         }
     }
 

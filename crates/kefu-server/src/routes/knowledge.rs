@@ -197,7 +197,10 @@ pub async fn list(
         .collect();
     entries.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
     Ok(Json(EntryList {
-        entries: entries.into_iter().map(|e| EntryView::new(e, now)).collect(),
+        entries: entries
+            .into_iter()
+            .map(|e| EntryView::new(e, now))
+            .collect(),
         total,
     }))
 }
@@ -266,9 +269,7 @@ pub async fn detail(
 }
 
 fn require_version(input: Option<i64>) -> ApiResult<i64> {
-    input.ok_or_else(|| {
-        ApiError::field("version", "send the version the edit was made from")
-    })
+    input.ok_or_else(|| ApiError::field("version", "send the version the edit was made from"))
 }
 
 /// Replaces an entry's fields (its status stays).
@@ -377,7 +378,10 @@ pub async fn remove(
             "the entry was changed by someone else; reload it",
         ));
     }
-    state.store.delete_knowledge_entry(session.shop(), id).await?;
+    state
+        .store
+        .delete_knowledge_entry(session.shop(), id)
+        .await?;
     changed(&state, session.shop()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -419,13 +423,17 @@ pub async fn search(
     session: AgentSession,
     JsonBody(input): JsonBody<SearchInput>,
 ) -> ApiResult<Json<SearchResult>> {
-    let text = MessageText::parse(&input.text).map_err(|e| ApiError::field("text", e.to_string()))?;
+    let text =
+        MessageText::parse(&input.text).map_err(|e| ApiError::field("text", e.to_string()))?;
     let limit = input.limit.unwrap_or(3);
     if !(1..=10).contains(&limit) {
         return Err(ApiError::field("limit", "between 1 and 10"));
     }
     let now = state.clock.now();
-    let knowledge = state.knowledge.for_shop(&*state.store, session.shop(), now).await?;
+    let knowledge = state
+        .knowledge
+        .for_shop(&*state.store, session.shop(), now)
+        .await?;
     let analyzer = state.text.for_shop(&*state.store, session.shop()).await?;
     let analysis = analyzer.analyze(text.as_str());
     let (candidates, decision) = run_bot(&knowledge, &analysis, text.as_str(), limit.max(2));

@@ -109,7 +109,11 @@ pub async fn import(
                 .take(MAX_REPORTED)
                 .map(|e| {
                     let message = e.to_string();
-                    row_error(e.row, e.column.unwrap_or_else(|| e.code.to_owned()), message)
+                    row_error(
+                        e.row,
+                        e.column.unwrap_or_else(|| e.code.to_owned()),
+                        message,
+                    )
                 })
                 .collect(),
         )
@@ -125,7 +129,11 @@ pub async fn import(
     let mut entries = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         // Row numbers as the file shows them: the header is row 1 of a sheet.
-        let row_no = if format == Format::Jsonl { i + 1 } else { i + 2 };
+        let row_no = if format == Format::Jsonl {
+            i + 1
+        } else {
+            i + 2
+        };
         match entry_of(row, default_status, shop, now, &by_question) {
             Ok(e) => entries.push(e),
             Err(e) => errors.push(row_error(row_no, e.0, e.1)),
@@ -154,7 +162,9 @@ fn entry_of(
 ) -> Result<KnowledgeEntry, (String, String)> {
     let status = match row.status.as_deref() {
         None => default_status,
-        Some(s) => EntryStatus::parse(s).ok_or(("status".to_owned(), format!("unknown status {s:?}")))?,
+        Some(s) => {
+            EntryStatus::parse(s).ok_or(("status".to_owned(), format!("unknown status {s:?}")))?
+        }
     };
     let mut fields = EntryDraft {
         key: row.key,
@@ -210,9 +220,8 @@ pub async fn export(
 ) -> ApiResult<Response> {
     let format = match query.format.as_deref() {
         None => Format::Xlsx,
-        Some(name) => {
-            Format::from_name(name).ok_or_else(|| ApiError::field("format", "one of xlsx, csv, jsonl"))?
-        }
+        Some(name) => Format::from_name(name)
+            .ok_or_else(|| ApiError::field("format", "one of xlsx, csv, jsonl"))?,
     };
     let status = query
         .status

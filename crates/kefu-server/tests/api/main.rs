@@ -2,6 +2,7 @@
 
 mod analysis;
 mod imports;
+mod knowledge;
 mod malformed;
 mod story;
 mod tenancy;
