@@ -132,6 +132,8 @@ struct Line<'a> {
     entries: usize,
     build_ms: u128,
     queries_per_second: f64,
+    /// Top-1 when the candidates are ordered by one signal alone.
+    signal_top1: serde_json::Map<String, serde_json::Value>,
     settings: &'a BotSettings,
 }
 
@@ -160,7 +162,7 @@ pub fn eval(args: &FaqArgs) -> Result<()> {
     let mut runs = Vec::with_capacity(queries.len());
     for q in &queries {
         let analysis = analyzer.analyze(&q.query);
-        let candidates = index.search(&q.query, 5);
+        let candidates = index.search(&q.query, 50);
         runs.push((q, analysis, candidates));
     }
     let secs = started.elapsed().as_secs_f64();
@@ -178,6 +180,27 @@ pub fn eval(args: &FaqArgs) -> Result<()> {
             .collect()
     };
     let outcomes = outcomes_at(&settings);
+    // How each signal alone would rank the pool: what the learned ranker adds over them.
+    let mut signal_top1 = serde_json::Map::new();
+    for (k, name) in [(0usize, "cos"), (3, "words"), (5, "bigrams")] {
+        let (mut right, mut total) = (0usize, 0usize);
+        for (q, _, candidates) in &runs {
+            let Some(expected) = &q.expected else {
+                continue;
+            };
+            total += 1;
+            let best = candidates
+                .iter()
+                .max_by(|a, b| a.features[k].total_cmp(&b.features[k]));
+            if best.is_some_and(|c| &c.id == expected) {
+                right += 1;
+            }
+        }
+        signal_top1.insert(
+            name.to_owned(),
+            serde_json::json!(((right as f64 / total.max(1) as f64) * 10_000.0).round() / 10_000.0),
+        );
+    }
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(
         &mut out,
@@ -188,6 +211,7 @@ pub fn eval(args: &FaqArgs) -> Result<()> {
             entries: index.len(),
             build_ms,
             queries_per_second: (queries.len() as f64 / secs.max(1e-9)).round(),
+            signal_top1,
             settings: &settings,
         },
     )?;

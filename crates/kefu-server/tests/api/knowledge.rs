@@ -253,7 +253,11 @@ async fn bad_entries_and_settings_are_refused_with_the_field(backend: TestBacken
     );
     // With a threshold nothing reaches, the bot hands off instead of answering.
     let a = search(&app, &boss, "下单以后大概几天给发出去").await;
-    assert_eq!(a.body["candidates"][0]["entry"]["key"], "kb-1", "{:?}", a.body);
+    assert_eq!(
+        a.body["candidates"][0]["entry"]["key"], "kb-1",
+        "{:?}",
+        a.body
+    );
     assert_eq!(a.body["decision"]["action"], "hand_off", "{:?}", a.body);
     assert_eq!(a.body["decision"]["reason"], "low_confidence");
 }
