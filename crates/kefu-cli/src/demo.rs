@@ -138,15 +138,17 @@ async fn ensure_demo_shop(store: &SqlStore, seed: u64, anchor: Timestamp) -> Res
     store.upsert_products(shop_id, &demo.products).await?;
     store.upsert_customers(shop_id, &demo.customers).await?;
     store.upsert_orders(shop_id, &demo.orders).await?;
+    store.import_knowledge(shop_id, &demo.knowledge).await?;
     append_history(store, shop_id, &demo.events).await?;
     let counts = store.counts(shop_id).await?;
     println!(
-        "created the demo shop {} in {:.1} s: {} products, {} customers, {} orders, {} past conversations ({} messages), {} agents",
+        "created the demo shop {} in {:.1} s: {} products, {} customers, {} orders, {} knowledge-base entries, {} past conversations ({} messages), {} agents",
         demo.shop.name,
         started.elapsed().as_secs_f64(),
         counts.products,
         counts.customers,
         counts.orders,
+        demo.knowledge.len(),
         counts.conversations,
         counts.messages,
         counts.agents

@@ -124,6 +124,15 @@ pub async fn serve_with(
     banner: Option<Banner>,
 ) -> Result<()> {
     let state = state(settings, store)?;
+    // Every shop's knowledge index is built in the background from the store, so the server
+    // answers at once; a shop asked about before its turn is built on that first request.
+    let warming = state.clone();
+    tokio::spawn(async move {
+        warming
+            .knowledge
+            .warm(&*warming.store, warming.clock.now())
+            .await;
+    });
     let addr = format!("{}:{}", settings.server.host, settings.server.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

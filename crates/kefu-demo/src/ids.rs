@@ -3,7 +3,8 @@
 //! to the last UUID (the domain's `XxxId::new()` reads the clock and is never used here).
 
 use kefu_domain::{
-    AgentId, ConversationId, CustomerId, EventId, MessageId, OrderId, ProductId, ShopId,
+    AgentId, ConversationId, CustomerId, EventId, KnowledgeEntryId, MessageId, OrderId, ProductId,
+    ShopId,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -46,6 +47,10 @@ impl IdSource {
     pub fn message(&mut self) -> MessageId {
         MessageId::from_uuid(self.uuid())
     }
+    pub fn knowledge_entry(&mut self) -> KnowledgeEntryId {
+        KnowledgeEntryId::from_uuid(self.uuid())
+    }
+
     pub fn event(&mut self) -> EventId {
         EventId::from_uuid(self.uuid())
     }

@@ -16,12 +16,15 @@
 mod catalog;
 mod dialogue;
 mod ids;
+mod knowledge;
 mod orders;
 mod people;
 mod time;
 
 use ids::IdSource;
-use kefu_domain::{Agent, Customer, Envelope, Order, OrderStatus, Product, Shop, Timestamp};
+use kefu_domain::{
+    Agent, Customer, Envelope, KnowledgeEntry, Order, OrderStatus, Product, Shop, Timestamp,
+};
 use std::collections::HashSet;
 
 /// The password of every demo agent. Demo data only: never use it for a real shop.
@@ -56,6 +59,8 @@ pub struct DemoShop {
     pub products: Vec<Product>,
     /// In time order of creation.
     pub orders: Vec<Order>,
+    /// The knowledge base (百问百答), published: `data/kb.jsonl`.
+    pub knowledge: Vec<KnowledgeEntry>,
     /// Past conversations as an event log, in time order (ConversationOpened, MessagePosted, Assigned, Closed …).
     pub events: Vec<Envelope>,
 }
@@ -118,6 +123,8 @@ pub fn generate(seed: u64, now: Timestamp) -> DemoShop {
 
     let mut orders = sim.orders;
     orders.sort_by_key(|o| o.created_at);
+    // Drawn last, so adding the knowledge base changed no other id of a seed.
+    let knowledge = knowledge::entries(&mut ids, shop.id, window.start);
     DemoShop {
         shop,
         agents: agents
@@ -130,6 +137,7 @@ pub fn generate(seed: u64, now: Timestamp) -> DemoShop {
         customers,
         products: items.into_iter().map(|i| i.product).collect(),
         orders,
+        knowledge,
         events,
     }
 }
