@@ -76,16 +76,15 @@ impl Tokenizer {
     /// the normaliser spec with its precompiled charsmap.
     pub fn from_bytes(sp_model: &[u8]) -> Result<Self, EncoderError> {
         let bad = |reason: &str| EncoderError::BadSentencePiece(reason.to_owned());
+        let mut texts = Vec::new();
         let mut scores = Vec::new();
-        let mut pieces = PieceTrie::default();
         let mut normalizer_spec = None;
         let mut fields = Fields::new(sp_model);
         while let Some((field, value)) = fields.next().map_err(bad)? {
             match (field, value) {
                 (1, Value::Bytes(piece)) => {
                     let (text, score) = parse_piece(piece).map_err(bad)?;
-                    let id = u32::try_from(scores.len()).map_err(|_| bad("too many pieces"))?;
-                    pieces.insert(text, id);
+                    texts.push(text);
                     scores.push(score);
                 }
                 (3, Value::Bytes(spec)) if normalizer_spec.is_none() => {
@@ -96,6 +95,15 @@ impl Tokenizer {
         }
         if scores.len() <= EOS_ID as usize {
             return Err(bad("fewer pieces than the <unk>, <s> and </s> markers"));
+        }
+        if u32::try_from(scores.len()).is_err() {
+            return Err(bad("too many pieces"));
+        }
+        // One trie node per character at most: sizing the map once saves rehashing 250 000
+        // entries several times over.
+        let mut pieces = PieceTrie::with_capacity(texts.iter().map(|t| t.chars().count()).sum());
+        for (id, text) in (0..).zip(&texts) {
+            pieces.insert(text, id);
         }
         let normalizer = match normalizer_spec {
             Some(spec) => Normalizer::from_spec(spec).map_err(bad)?,
@@ -471,7 +479,7 @@ fn utf8_len(data: &[u8], pos: usize) -> usize {
 
 /// The vocabulary as a character trie: node ids, children in one hash map keyed by
 /// (node, char), and the piece id a node completes.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct PieceTrie {
     children: HashMap<u64, u32, BuildHasherDefault<MixHasher>>,
     /// Piece id + 1 of the piece ending at each node, 0 for a node that only leads on.
@@ -481,14 +489,20 @@ struct PieceTrie {
 impl PieceTrie {
     const ROOT: u32 = 0;
 
+    fn with_capacity(nodes: usize) -> Self {
+        let mut piece_plus_one = Vec::with_capacity(nodes + 1);
+        piece_plus_one.push(0);
+        Self {
+            children: HashMap::with_capacity_and_hasher(nodes, Default::default()),
+            piece_plus_one,
+        }
+    }
+
     fn key(node: u32, c: char) -> u64 {
         (u64::from(node) << 32) | u64::from(c)
     }
 
     fn insert(&mut self, piece: &str, id: u32) {
-        if self.piece_plus_one.is_empty() {
-            self.piece_plus_one.push(0);
-        }
         let mut node = Self::ROOT;
         for c in piece.chars() {
             let fresh = self.piece_plus_one.len() as u32;

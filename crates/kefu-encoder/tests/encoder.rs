@@ -30,6 +30,13 @@ fn reference() -> Vec<(String, Embedding)> {
 }
 
 #[test]
+fn an_encoder_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Encoder>();
+    shared::<Embedding>();
+}
+
+#[test]
 fn matches_the_reference_embedder() {
     let cases = reference();
     assert!(cases.len() >= 30);
