@@ -20,6 +20,9 @@ pub enum Bench {
     Ingest(IngestArgs),
     /// The text engine's full analysis per message, against Python jieba + SnowNLP.
     Text(crate::bench_text::TextArgs),
+    /// The bot's decision per question over a large knowledge base, against Python
+    /// rank_bm25 + jieba.
+    Bot(crate::bench_bot::BotArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,6 +53,7 @@ pub async fn run(which: Bench) -> Result<()> {
     match which {
         Bench::Ingest(args) => ingest(args).await,
         Bench::Text(args) => crate::bench_text::text(args),
+        Bench::Bot(args) => crate::bench_bot::bot(args),
     }
 }
 

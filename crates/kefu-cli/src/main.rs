@@ -1,6 +1,7 @@
 //! The `kefu` binary. Thin: it parses arguments, loads settings and calls into the libraries.
 
 mod bench;
+mod bench_bot;
 mod bench_text;
 mod demo;
 mod faq;
