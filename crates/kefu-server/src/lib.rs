@@ -7,6 +7,7 @@ pub mod extract;
 pub mod hot;
 pub mod ingest;
 pub mod knowledge;
+pub mod llm;
 pub mod openapi;
 pub mod routes;
 pub mod settings;

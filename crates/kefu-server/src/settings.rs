@@ -11,6 +11,39 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    pub llm: LlmSettings,
+}
+
+/// The optional answer-phrasing model (see `llm.rs`).
+#[derive(Clone, Deserialize)]
+pub struct LlmSettings {
+    pub enabled: bool,
+    /// Up to and including the version, e.g. `http://127.0.0.1:8000/v1`.
+    pub base_url: String,
+    pub model: String,
+    #[serde(default)]
+    pub api_key: String,
+    /// Past this the plain answer is sent.
+    pub timeout_ms: u64,
+}
+
+impl fmt::Debug for LlmSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LlmSettings")
+            .field("enabled", &self.enabled)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field(
+                "api_key",
+                &if self.api_key.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +163,19 @@ impl Settings {
             return Err(SettingsError(
                 "auth.token_secret must be at least 32 characters".into(),
             ));
+        }
+        if self.llm.enabled {
+            if !self.llm.base_url.starts_with("http://") {
+                return Err(SettingsError(format!(
+                    "llm.base_url must be a plain http:// URL (a local model server or gateway), got {:?}",
+                    self.llm.base_url
+                )));
+            }
+            if self.llm.model.trim().is_empty() || !(100..=30_000).contains(&self.llm.timeout_ms) {
+                return Err(SettingsError(
+                    "llm.model must be set and llm.timeout_ms be between 100 and 30000".into(),
+                ));
+            }
         }
         Ok(())
     }

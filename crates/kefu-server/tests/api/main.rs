@@ -3,6 +3,7 @@
 mod analysis;
 mod imports;
 mod knowledge;
+mod llm;
 mod malformed;
 mod story;
 mod tenancy;
