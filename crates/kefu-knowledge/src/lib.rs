@@ -6,6 +6,7 @@
 //! - [`vectors`]: sentence embeddings and their dot products.
 //! - [`rank`]: the re-ranker learned from the knowledge base's own similar questions.
 //! - [`index`]: a shop's retrieval index combining all of the above.
+//! - [`lifecycle`]: proposals from unanswered questions, retirement of unhelpful entries.
 //! - [`decide`]: the bot's decision — answer, clarify or hand off with a reason.
 //! - [`template`]: answers with variables filled from the shopper's order.
 //! - [`eval`]: the figures `kefu eval faq` prints.
@@ -16,6 +17,7 @@ pub mod bm25;
 pub mod decide;
 pub mod eval;
 pub mod index;
+pub mod lifecycle;
 pub mod prep;
 pub mod rank;
 pub mod semantic;
