@@ -153,3 +153,98 @@ export type LiveFrame =
 
 /** Maximum reply length in characters (Unicode code points), as enforced by the server. */
 export const MAX_MESSAGE_CHARS = 2000;
+
+/* ---- Knowledge base (知识库) ---- */
+
+export type EntryStatus = 'draft' | 'in_review' | 'published' | 'retired';
+
+export interface EntryStats {
+  hits: number;
+  helpful: number;
+  unhelpful: number;
+  handoffs: number;
+  /** Helpful votes among all votes; null before the first vote. */
+  helpful_rate: number | null;
+}
+
+export interface KnowledgeEntry {
+  id: string;
+  /** The shop's own code (编号). */
+  key: string | null;
+  question: string;
+  similar: string[];
+  answer: string;
+  tags: string[];
+  products: string[];
+  /** First and last day the entry answers, `YYYY-MM-DD`. */
+  valid_from: string | null;
+  valid_to: string | null;
+  status: EntryStatus;
+  /** Whether the bot answers with it now (published and inside its validity window). */
+  active: boolean;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  stats: EntryStats;
+}
+
+export interface KnowledgeList {
+  entries: KnowledgeEntry[];
+  /** Entries in the shop, before filters. */
+  total: number;
+}
+
+/** What the editor sends: POST /knowledge (with status) or PUT /knowledge/{id} (with version). */
+export interface EntryInput {
+  key?: string | null;
+  question: string;
+  similar: string[];
+  answer: string;
+  tags: string[];
+  products: string[];
+  valid_from?: string | null;
+  valid_to?: string | null;
+  status?: EntryStatus;
+  version?: number;
+}
+
+export type HandOffReason =
+  | 'customer_request'
+  | 'human_only_topic'
+  | 'negative_emotion'
+  | 'repeated_miss'
+  | 'low_confidence'
+  | 'vip'
+  | 'bot_error';
+
+/** What the bot would do with a question; `entry` and `options` are entry ids. */
+export type BotDecision =
+  | { action: 'answer'; entry: string; confidence: number }
+  | { action: 'clarify'; options: [string, string]; confidence: number }
+  | { action: 'hand_off'; reason: HandOffReason; confidence: number };
+
+export interface SearchCandidate {
+  entry: KnowledgeEntry;
+  probability: number;
+  /** The entry's phrasing closest to the question. */
+  matched: string;
+}
+
+export interface KnowledgeSearchResult {
+  candidates: SearchCandidate[];
+  decision: BotDecision;
+}
+
+export interface KnowledgeImportResult {
+  inserted: number;
+  updated: number;
+}
+
+export interface BotSettings {
+  answer_threshold: number;
+  clarify_threshold: number;
+  clarify_margin: number;
+  negative_emotion_intensity: number;
+  max_misses: number;
+  vip_to_human: boolean;
+}

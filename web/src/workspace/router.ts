@@ -9,6 +9,12 @@ export const router = createRouter({
     { path: '/', redirect: () => (isSignedIn() ? '/workspace' : '/login') },
     { path: '/login', name: 'login', component: LoginView },
     { path: '/workspace', name: 'workspace', component: WorkspaceView, meta: { auth: true } },
+    {
+      path: '/knowledge',
+      name: 'knowledge',
+      component: () => import('./views/KnowledgeView.vue'),
+      meta: { auth: true },
+    },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],
 });
