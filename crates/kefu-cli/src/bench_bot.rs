@@ -16,7 +16,6 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
@@ -273,14 +272,6 @@ pub fn bot(args: BotArgs) -> Result<()> {
         decisions_per_second: (times.len() as f64 / (total / 1e6)).round(),
     };
     println!("{}", serde_json::to_string(&kefu)?);
-    if !args.python.exists() || !args.peer.exists() {
-        eprintln!(
-            "peer skipped: {} or {} is missing (see ../shared/peers/README.md)",
-            args.python.display(),
-            args.peer.display()
-        );
-        return Ok(());
-    }
     let mut kb_file = tempfile::NamedTempFile::new()?;
     for e in &kb {
         serde_json::to_writer(
@@ -290,23 +281,14 @@ pub fn bot(args: BotArgs) -> Result<()> {
         kb_file.write_all(b"\n")?;
     }
     kb_file.flush()?;
-    let output = Command::new(&args.python)
-        .arg(&args.peer)
-        .arg(kb_file.path())
-        .arg(&args.queries)
-        .output()
-        .context("running the Python peer")?;
-    anyhow::ensure!(
-        output.status.success(),
-        "the peer failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let last = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_owned();
-    let peer: serde_json::Value = serde_json::from_str(&last).context("reading the peer's JSON")?;
+    let Some(peer) = crate::bench_text::python_peer(
+        &args.python,
+        &args.peer,
+        &[kb_file.path(), args.queries.as_path()],
+    )?
+    else {
+        return Ok(());
+    };
     let peer_qps = peer["queries_per_second"].as_f64().unwrap_or(f64::NAN);
     println!(
         "{}",

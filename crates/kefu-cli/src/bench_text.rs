@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use kefu_domain::{Event, Timestamp};
 use kefu_text::analysis::Analyzer;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
@@ -85,22 +85,32 @@ pub fn text(args: TextArgs) -> Result<()> {
 
 /// Runs the Python peer on the same lines; `None` (with a note) when it is not installed.
 fn run_peer(args: &TextArgs, lines: &[String]) -> Result<Option<serde_json::Value>> {
-    if !args.python.exists() || !args.peer.exists() {
-        eprintln!(
-            "peer skipped: {} or {} is missing (see ../shared/peers/README.md)",
-            args.python.display(),
-            args.peer.display()
-        );
-        return Ok(None);
-    }
     let mut corpus = tempfile::NamedTempFile::new()?;
     for line in lines {
         std::io::Write::write_all(&mut corpus, line.as_bytes())?;
         std::io::Write::write_all(&mut corpus, b"\n")?;
     }
-    let output = Command::new(&args.python)
-        .arg(&args.peer)
-        .arg(corpus.path())
+    python_peer(&args.python, &args.peer, &[corpus.path()])
+}
+
+/// Runs a Python peer script with `files` as arguments and reads the JSON object on the last
+/// line it prints; `None` (with a note) when the interpreter or the script is missing.
+pub fn python_peer(
+    python: &Path,
+    script: &Path,
+    files: &[&Path],
+) -> Result<Option<serde_json::Value>> {
+    if !python.exists() || !script.exists() {
+        eprintln!(
+            "peer skipped: {} or {} is missing (see ../shared/peers/README.md)",
+            python.display(),
+            script.display()
+        );
+        return Ok(None);
+    }
+    let output = Command::new(python)
+        .arg(script)
+        .args(files)
         .output()
         .context("running the Python peer")?;
     anyhow::ensure!(
