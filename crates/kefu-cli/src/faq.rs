@@ -283,6 +283,19 @@ struct QueryOut<'a> {
     expected: Option<&'a str>,
 }
 
+/// Writes an evaluation set as `DIR/kb.jsonl` and `DIR/queries.jsonl` and prints its counts.
+fn write_set(out: &Path, kb: &[KbOut<'_>], queries: &[QueryOut<'_>]) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    write_jsonl(&out.join("kb.jsonl"), kb)?;
+    write_jsonl(&out.join("queries.jsonl"), queries)?;
+    println!(
+        "{}",
+        serde_json::json!({"entries": kb.len(), "queries": queries.len(),
+            "out_of_scope_queries": queries.iter().filter(|q| q.expected.is_none()).count()})
+    );
+    Ok(())
+}
+
 /// `kefu eval faq-split`: some similar questions of each entry become queries; some entries
 /// leave the knowledge base and their questions become out-of-scope queries.
 pub fn split(args: &SplitArgs) -> Result<()> {
@@ -322,15 +335,7 @@ pub fn split(args: &SplitArgs) -> Result<()> {
             answer: &e.answer,
         });
     }
-    std::fs::create_dir_all(&args.out)?;
-    write_jsonl(&args.out.join("kb.jsonl"), &kb_out)?;
-    write_jsonl(&args.out.join("queries.jsonl"), &queries)?;
-    println!(
-        "{}",
-        serde_json::json!({"entries": kb_out.len(), "queries": queries.len(),
-            "out_of_scope_queries": queries.iter().filter(|q| q.expected.is_none()).count()})
-    );
-    Ok(())
+    write_set(&args.out, &kb_out, &queries)
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -374,13 +379,5 @@ pub fn clusters(args: &ClustersArgs) -> Result<()> {
             });
         }
     }
-    std::fs::create_dir_all(&args.out)?;
-    write_jsonl(&args.out.join("kb.jsonl"), &kb_out)?;
-    write_jsonl(&args.out.join("queries.jsonl"), &queries)?;
-    println!(
-        "{}",
-        serde_json::json!({"entries": kb_out.len(), "queries": queries.len(),
-            "out_of_scope_queries": queries.iter().filter(|q| q.expected.is_none()).count()})
-    );
-    Ok(())
+    write_set(&args.out, &kb_out, &queries)
 }
