@@ -123,6 +123,32 @@ pub fn docs(kb: &[KbLine]) -> Vec<Doc> {
         .collect()
 }
 
+/// `kefu train ranker`: fits the re-ranker on `kb`'s similar questions (with the sentence
+/// encoder, as the bot runs) and writes its weights as JSON.
+pub fn train_ranker(kb: &Path, out: &Path) -> Result<()> {
+    let kb: Vec<KbLine> = read_jsonl(kb)?;
+    let started = std::time::Instant::now();
+    let index = Index::build(
+        &docs(&kb),
+        kefu_text::segment::Segmenter::new(),
+        embedder(false)?,
+        &mut HashMap::new(),
+    );
+    anyhow::ensure!(
+        index.fitted(),
+        "the knowledge base has too few similar questions to fit a ranker"
+    );
+    let json = serde_json::to_string_pretty(index.ranker())?;
+    std::fs::write(out, json + "\n").with_context(|| format!("writing {}", out.display()))?;
+    eprintln!(
+        "fitted on {} entries in {} ms; written to {}",
+        kb.len(),
+        started.elapsed().as_millis(),
+        out.display()
+    );
+    Ok(())
+}
+
 #[derive(Debug, Serialize)]
 struct Line<'a> {
     #[serde(flatten)]

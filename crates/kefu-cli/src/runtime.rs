@@ -106,7 +106,8 @@ pub fn state(settings: &Settings, store: Arc<dyn Store>) -> Result<AppState> {
         Arc::new(SystemClock),
         visitor_key(settings)?,
         limits,
-    ))
+    )
+    .with_phraser(kefu_server::llm::Phraser::from_settings(&settings.llm)))
 }
 
 /// Prints how to reach the server, once its port is bound.

@@ -63,6 +63,15 @@ pub enum Train {
         #[arg(long)]
         held_out_file: Option<PathBuf>,
     },
+    /// Fits the FAQ re-ranker on a knowledge base's own similar questions and writes it: the
+    /// bundled file is the ranker of a shop whose base is too small to fit its own.
+    Ranker {
+        /// One entry per line: `{"id", "question", "similar": [..], "answer"}`.
+        #[arg(long, default_value = "crates/kefu-demo/data/kb.jsonl")]
+        kb: PathBuf,
+        #[arg(long, default_value = "crates/kefu-knowledge/models/ranker.json")]
+        out: PathBuf,
+    },
 }
 
 /// `kefu analyze`: one JSON analysis per stdin line.
@@ -95,6 +104,7 @@ pub fn eval(which: Eval) -> Result<()> {
 
 pub fn train(which: Train) -> Result<()> {
     match which {
+        Train::Ranker { kb, out } => crate::faq::train_ranker(&kb, &out),
         Train::Sentiment {
             data,
             out,

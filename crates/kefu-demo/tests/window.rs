@@ -120,6 +120,8 @@ fn kind(e: &Event) -> &'static str {
         Event::Assigned { .. } => "Assigned",
         Event::Queued { .. } => "Queued",
         Event::Closed { .. } => "Closed",
+        Event::BotDecided { .. } => "BotDecided",
+        Event::BotRated { .. } => "BotRated",
     }
 }
 

@@ -11,6 +11,7 @@
 //! `decide_*` functions turn an intent into events; [`Conversation::apply`] folds one event into
 //! state and rejects transitions the machine does not allow. Both are pure.
 
+use crate::bot::{BotDecision, BotMemory};
 use crate::event::{Envelope, Event};
 use crate::ids::*;
 use crate::model::{Channel, Sender, Tier, named_enum};
@@ -78,6 +79,9 @@ pub struct Conversation {
     pub updated_at: Timestamp,
     pub last_message: Option<LastMessage>,
     pub message_count: u32,
+    /// The bot's turns so far: misses in a row, its latest answer, its hand-off.
+    #[serde(default, skip_serializing_if = "BotMemory::is_empty")]
+    pub bot: BotMemory,
     /// How many events have been folded in; the store uses it for optimistic concurrency.
     pub version: u32,
 }
@@ -112,6 +116,7 @@ impl Conversation {
             updated_at: envelope.at,
             last_message: None,
             message_count: 0,
+            bot: BotMemory::default(),
             version: 1,
         })
     }
@@ -153,6 +158,18 @@ impl Conversation {
                 }
             }
             Event::Closed { .. } => self.state = S::Closed,
+            Event::BotDecided { decision, .. } => {
+                if self.state != S::Bot {
+                    return Err(TransitionError::BotNotServing);
+                }
+                self.bot.decided(decision);
+            }
+            Event::BotRated { helpful, .. } => {
+                // An unhelpful answer is a miss while the bot still serves.
+                if !helpful && self.state == S::Bot {
+                    self.bot.misses = self.bot.misses.saturating_add(1);
+                }
+            }
         }
         self.updated_at = envelope.at;
         self.version = self.version.saturating_add(1);
@@ -160,17 +177,24 @@ impl Conversation {
     }
 }
 
+/// How a new conversation opens: where the shopper wrote from, and who serves first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    pub channel: Channel,
+    /// The platform for webhook conversations.
+    pub platform: Option<String>,
+    /// The bot serves first (the shop has a knowledge base to answer from); otherwise the
+    /// conversation goes straight to the standard agents' queue.
+    pub bot: bool,
+}
+
 /// A shopper wrote `text`. `current` is the customer's open conversation, if any.
 /// Returns the events to append; the first element is the opening when a new conversation starts.
-///
-/// New conversations are queued for the standard tier; when the bot tier exists it will open
-/// them in [`ConversationState::Bot`] instead.
 pub fn decide_shopper_message(
     shop: ShopId,
     customer: CustomerId,
     current: Option<&Conversation>,
-    channel: Channel,
-    platform: Option<String>,
+    opening: Opening,
     text: MessageText,
     at: Timestamp,
 ) -> Vec<Envelope> {
@@ -185,10 +209,18 @@ pub fn decide_shopper_message(
                 Event::ConversationOpened {
                     conversation: id,
                     customer,
-                    channel,
-                    platform,
-                    state: ConversationState::Queued,
-                    tier: Tier::Standard,
+                    channel: opening.channel,
+                    platform: opening.platform,
+                    state: if opening.bot {
+                        ConversationState::Bot
+                    } else {
+                        ConversationState::Queued
+                    },
+                    tier: if opening.bot {
+                        Tier::Bot
+                    } else {
+                        Tier::Standard
+                    },
                 },
             ));
             id
@@ -239,6 +271,87 @@ pub fn decide_agent_reply(
         },
     ));
     Ok(out)
+}
+
+/// The bot's turn on the shopper's message `question`: the decision, the bot's reply, and for
+/// a hand-off the queue it goes to (human-only topics to the expert seats, the rest to the
+/// standard agents). Only a conversation the bot serves can take one.
+pub fn decide_bot_turn(
+    conversation: &Conversation,
+    question: MessageId,
+    decision: BotDecision,
+    reply: MessageText,
+    at: Timestamp,
+) -> Result<Vec<Envelope>, TransitionError> {
+    if !conversation.state.is_open() {
+        return Err(TransitionError::Closed);
+    }
+    if conversation.state != ConversationState::Bot {
+        return Err(TransitionError::BotNotServing);
+    }
+    let id = conversation.id;
+    let reply_id = MessageId::new();
+    let queue = match decision.reason() {
+        None => None,
+        Some(crate::HandOffReason::HumanOnlyTopic) => Some(Tier::Expert),
+        Some(_) => Some(Tier::Standard),
+    };
+    let mut out = vec![
+        Envelope::new(
+            conversation.shop,
+            at,
+            Event::BotDecided {
+                conversation: id,
+                question,
+                reply: reply_id,
+                decision,
+            },
+        ),
+        Envelope::new(
+            conversation.shop,
+            at,
+            Event::MessagePosted {
+                conversation: id,
+                message: reply_id,
+                sender: Sender::Bot,
+                text: reply,
+            },
+        ),
+    ];
+    if let Some(tier) = queue {
+        out.push(Envelope::new(
+            conversation.shop,
+            at,
+            Event::Queued {
+                conversation: id,
+                tier,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// The shopper rates the bot's answer `reply` (which answered with `entry`).
+pub fn decide_bot_rating(
+    conversation: &Conversation,
+    reply: MessageId,
+    entry: crate::KnowledgeEntryId,
+    helpful: bool,
+    at: Timestamp,
+) -> Result<Envelope, TransitionError> {
+    if !conversation.state.is_open() {
+        return Err(TransitionError::Closed);
+    }
+    Ok(Envelope::new(
+        conversation.shop,
+        at,
+        Event::BotRated {
+            conversation: conversation.id,
+            reply,
+            entry,
+            helpful,
+        },
+    ))
 }
 
 /// Closes an open conversation.
@@ -315,8 +428,11 @@ mod tests {
             shop,
             customer,
             None,
-            Channel::Widget,
-            None,
+            Opening {
+                channel: Channel::Widget,
+                platform: None,
+                bot: false,
+            },
             text("你好，纸尿裤什么时候发货？"),
             t(1),
         );
@@ -335,8 +451,11 @@ mod tests {
             shop,
             customer,
             Some(&c),
-            Channel::Widget,
-            None,
+            Opening {
+                channel: Channel::Widget,
+                platform: None,
+                bot: false,
+            },
             text("好的"),
             t(3),
         );
@@ -355,8 +474,11 @@ mod tests {
             shop,
             customer,
             Some(&c),
-            Channel::Widget,
-            None,
+            Opening {
+                channel: Channel::Widget,
+                platform: None,
+                bot: false,
+            },
             text("在吗"),
             t(6),
         );
@@ -372,8 +494,11 @@ mod tests {
             shop,
             CustomerId::new(),
             None,
-            Channel::Webhook,
-            Some("taobao".into()),
+            Opening {
+                channel: Channel::Webhook,
+                platform: Some("taobao".into()),
+                bot: false,
+            },
             text("在吗"),
             t(10),
         );
@@ -435,5 +560,96 @@ mod tests {
         assert_eq!(c.apply(&bot), Err(TransitionError::BotNotServing));
         assert_eq!(c.apply(&agent), Err(TransitionError::NotAssigned));
         assert_eq!(c.apply(&opened), Err(TransitionError::AlreadyOpen));
+    }
+
+    #[test]
+    fn the_bot_answers_asks_back_hands_off_and_an_agent_takes_over() {
+        use crate::bot::{HandOffReason, HandOffSummary};
+        use crate::ids::KnowledgeEntryId;
+        let shop = ShopId::new();
+        let (a, b) = (KnowledgeEntryId::new(), KnowledgeEntryId::new());
+        let mut log = decide_shopper_message(
+            shop,
+            CustomerId::new(),
+            None,
+            Opening {
+                channel: Channel::Widget,
+                platform: None,
+                bot: true,
+            },
+            text("我的快递到哪了"),
+            t(1),
+        );
+        let question = log[1].message().expect("message").id;
+        let mut c = fold_new(None, &log).expect("opens");
+        assert_eq!((c.state, c.tier), (ConversationState::Bot, Tier::Bot));
+
+        let answer = BotDecision::Answer {
+            entry: a,
+            confidence: 910,
+        };
+        let turn = decide_bot_turn(&c, question, answer, text("已发货"), t(2)).expect("serving");
+        assert_eq!(turn.len(), 2, "an answer does not queue");
+        c = fold_new(Some(c), &turn).expect("applies");
+        log.extend(turn);
+        assert_eq!(c.state, ConversationState::Bot);
+        assert_eq!(c.bot.last_answer, Some(a));
+
+        let reply = log
+            .iter()
+            .rev()
+            .find_map(Envelope::message)
+            .expect("reply")
+            .id;
+        let rated = decide_bot_rating(&c, reply, a, false, t(3)).expect("open");
+        c = fold_new(Some(c), std::slice::from_ref(&rated)).expect("applies");
+        log.push(rated);
+        assert_eq!(c.bot.misses, 1, "an unhelpful answer is a miss");
+
+        let clarify = BotDecision::Clarify {
+            options: [a, b],
+            confidence: 400,
+        };
+        let turn = decide_bot_turn(&c, question, clarify, text("您想问哪个"), t(4)).expect("ok");
+        c = fold_new(Some(c), &turn).expect("applies");
+        log.extend(turn);
+        assert_eq!(c.bot.misses, 2);
+
+        let hand_off = BotDecision::HandOff {
+            reason: HandOffReason::HumanOnlyTopic,
+            confidence: 100,
+            after: Some(a),
+            summary: HandOffSummary {
+                topic: Some("资金安全".into()),
+                question: "我被骗了".into(),
+                emotion: None,
+                order: None,
+            },
+        };
+        let turn = decide_bot_turn(&c, question, hand_off, text("转人工"), t(5)).expect("ok");
+        assert_eq!(turn.len(), 3, "a hand-off queues");
+        c = fold_new(Some(c), &turn).expect("applies");
+        log.extend(turn);
+        assert_eq!((c.state, c.tier), (ConversationState::Queued, Tier::Expert));
+        assert_eq!(
+            c.bot.hand_off.as_ref().map(|h| h.reason),
+            Some(HandOffReason::HumanOnlyTopic)
+        );
+        let late = BotDecision::Answer {
+            entry: b,
+            confidence: 990,
+        };
+        assert_eq!(
+            decide_bot_turn(&c, question, late, text("x"), t(6)).map(|_| ()),
+            Err(TransitionError::BotNotServing),
+            "the bot does not talk over the queue"
+        );
+
+        let agent = AgentId::new();
+        let reply = decide_agent_reply(&c, agent, text("您好，我来处理"), t(7)).expect("ok");
+        c = fold_new(Some(c), &reply).expect("applies");
+        log.extend(reply);
+        assert_eq!(c.state, ConversationState::Waiting);
+        assert_eq!(replay(&log).expect("valid").get(&c.id), Some(&c));
     }
 }

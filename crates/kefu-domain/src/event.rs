@@ -2,6 +2,7 @@
 //! appended once and never changed; conversation state is a fold over them
 //! (see [`crate::conversation::replay`]).
 
+use crate::bot::BotDecision;
 use crate::conversation::ConversationState;
 use crate::ids::*;
 use crate::model::{Channel, Message, Sender, Tier};
@@ -44,6 +45,24 @@ pub enum Event {
         conversation: ConversationId,
         by: Sender,
     },
+    /// The bot decided what to do with a shopper's message; its reply (the answer, the
+    /// question back, or the hand-off notice) is the `MessagePosted` that follows.
+    BotDecided {
+        conversation: ConversationId,
+        /// The shopper's message decided on.
+        question: MessageId,
+        /// The bot's reply to it.
+        reply: MessageId,
+        decision: BotDecision,
+    },
+    /// The shopper said whether a bot answer helped.
+    BotRated {
+        conversation: ConversationId,
+        /// The bot's answer message.
+        reply: MessageId,
+        entry: KnowledgeEntryId,
+        helpful: bool,
+    },
 }
 
 impl Event {
@@ -53,7 +72,9 @@ impl Event {
             | Event::MessagePosted { conversation, .. }
             | Event::Queued { conversation, .. }
             | Event::Assigned { conversation, .. }
-            | Event::Closed { conversation, .. } => *conversation,
+            | Event::Closed { conversation, .. }
+            | Event::BotDecided { conversation, .. }
+            | Event::BotRated { conversation, .. } => *conversation,
         }
     }
 
@@ -65,6 +86,8 @@ impl Event {
             Event::Queued { .. } => "queued",
             Event::Assigned { .. } => "assigned",
             Event::Closed { .. } => "closed",
+            Event::BotDecided { .. } => "bot_decided",
+            Event::BotRated { .. } => "bot_rated",
         }
     }
 }

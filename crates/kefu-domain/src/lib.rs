@@ -2,6 +2,7 @@
 //! clock reads (time arrives as a [`Timestamp`] argument). The store, the server and the
 //! pipeline all speak these types.
 
+pub mod bot;
 pub mod conversation;
 pub mod event;
 pub mod ids;
@@ -10,6 +11,7 @@ pub mod model;
 pub mod text;
 pub mod time;
 
+pub use bot::{BotDecision, BotMemory, HandOff, HandOffReason, HandOffSummary, Permille, permille};
 pub use conversation::{Conversation, ConversationState, TransitionError};
 pub use event::{Envelope, Event};
 pub use ids::*;

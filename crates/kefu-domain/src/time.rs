@@ -47,6 +47,22 @@ impl Timestamp {
         Self::parse_rfc3339(&local)
     }
 
+    /// The time as a shopper in China reads it, to the minute: `2026-12-01 18:05` (UTC+8).
+    pub fn to_shop_minute(self) -> String {
+        let local = self.plus_millis(8 * 3_600_000);
+        match OffsetDateTime::from_unix_timestamp_nanos(i128::from(local.0) * 1_000_000) {
+            Ok(t) => format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            ),
+            Err(_) => self.to_rfc3339(),
+        }
+    }
+
     /// RFC 3339 in UTC, always with milliseconds (`2026-11-25T08:00:00.000Z`), so every
     /// timestamp kefu sends has the same shape.
     pub fn to_rfc3339(self) -> String {
@@ -161,6 +177,12 @@ mod tests {
         );
         assert_eq!(Timestamp::parse_flexible("2026-13-45 99:00:00"), None);
         assert_eq!(Timestamp::parse_flexible("昨天"), None);
+    }
+
+    #[test]
+    fn shop_minutes_are_china_standard_time() {
+        let t = Timestamp::parse_rfc3339("2026-11-30T16:05:59Z").expect("valid");
+        assert_eq!(t.to_shop_minute(), "2026-12-01 00:05");
     }
 
     #[test]

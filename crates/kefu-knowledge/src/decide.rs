@@ -13,54 +13,7 @@ use kefu_text::lexicon::{Emotion, LexiconKind};
 use serde::{Deserialize, Serialize};
 
 use crate::index::Candidate;
-
-/// Why the bot handed a conversation to a person. Stable names: stored, sent and counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HandOffReason {
-    /// The shopper asked for a person (转人工).
-    CustomerRequest,
-    /// Funds safety, product defects, privacy: never answered by the bot.
-    HumanOnlyTopic,
-    /// Anger, disappointment, complaints and threats (12315, 律师, 曝光).
-    NegativeEmotion,
-    /// The bot missed several times in a row.
-    RepeatedMiss,
-    /// No entry is likely enough to answer.
-    LowConfidence,
-    /// The shop serves this customer by people only.
-    Vip,
-    /// The bot failed; a person takes over rather than leave the shopper waiting.
-    BotError,
-}
-
-impl HandOffReason {
-    pub const ALL: [HandOffReason; 7] = [
-        HandOffReason::CustomerRequest,
-        HandOffReason::HumanOnlyTopic,
-        HandOffReason::NegativeEmotion,
-        HandOffReason::RepeatedMiss,
-        HandOffReason::LowConfidence,
-        HandOffReason::Vip,
-        HandOffReason::BotError,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HandOffReason::CustomerRequest => "customer_request",
-            HandOffReason::HumanOnlyTopic => "human_only_topic",
-            HandOffReason::NegativeEmotion => "negative_emotion",
-            HandOffReason::RepeatedMiss => "repeated_miss",
-            HandOffReason::LowConfidence => "low_confidence",
-            HandOffReason::Vip => "vip",
-            HandOffReason::BotError => "bot_error",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<HandOffReason> {
-        HandOffReason::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
+pub use kefu_domain::HandOffReason;
 
 /// A shop's bot thresholds. Probabilities are the ranker's.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -57,8 +57,10 @@ pub struct Index {
     segmenter: Segmenter,
     embedder: Option<Arc<dyn Embedder>>,
     ids: Vec<String>,
-    /// Per row: its entry and text.
+    /// Per row: its entry and text. An entry's rows are contiguous: entry `e` owns rows
+    /// `entry_start[e]..entry_start[e + 1]`.
     row_entry: Vec<u32>,
+    entry_start: Vec<usize>,
     row_text: Vec<String>,
     row_chars: Vec<Vec<char>>,
     words: Bm25,
@@ -150,12 +152,20 @@ impl Index {
                 centroids.push(&normalized(s));
             }
         }
+        let mut entry_start = Vec::with_capacity(docs.len() + 1);
+        for (row, &e) in row_entry.iter().enumerate() {
+            while entry_start.len() <= e as usize {
+                entry_start.push(row);
+            }
+        }
+        entry_start.resize(docs.len() + 1, row_entry.len());
         let row_chars = row_prepared.into_iter().map(|p| p.chars).collect();
         let mut index = Index {
             segmenter,
             embedder,
             ids,
             row_entry,
+            entry_start,
             row_text,
             row_chars,
             words,
@@ -335,16 +345,26 @@ impl Index {
                 signal[e]
             }
         };
+        let rows = self.entry_start[e]..self.entry_start[e + 1];
+        let held_out_here = skip_row.filter(|r| rows.contains(r));
         let (cos, cos_margin, cos_centroid) = match &query.vector {
-            Some(q) => (s.cos[e], margin(&s.cos), dot(q, self.centroids.row(e))),
+            Some(q) => {
+                let centroid = match held_out_here {
+                    // The held-out question must not be part of its own entry's centroid, or
+                    // the ranker learns to trust a centroid that real questions never join.
+                    Some(_) => dot(q, &self.centroid_without(e, held_out_here)),
+                    None => dot(q, self.centroids.row(e)),
+                };
+                (s.cos[e], margin(&s.cos), centroid)
+            }
             None => (0.0, 0.0, 0.0),
         };
         // Character overlap with the entry's closest phrasing that is not held out.
         let qchars = &query.prepared.chars;
         let mut query_coverage = 0.0f32;
         let mut question_coverage = 0.0f32;
-        for (row, &owner) in self.row_entry.iter().enumerate() {
-            if owner as usize != e || skip_row == Some(row) {
+        for row in rows {
+            if held_out_here == Some(row) {
                 continue;
             }
             let rchars = &self.row_chars[row];
@@ -369,6 +389,19 @@ impl Index {
         f[8] = question_coverage;
         f[9] = (1.0 + qchars.len() as f32).ln();
         f
+    }
+
+    /// Entry `e`'s normalised mean vector without `skip_row`.
+    fn centroid_without(&self, e: usize, skip_row: Option<usize>) -> Vec<f32> {
+        let mut sum = vec![0.0f32; self.vectors.dim()];
+        for row in self.entry_start[e]..self.entry_start[e + 1] {
+            if Some(row) != skip_row {
+                for (s, x) in sum.iter_mut().zip(self.vectors.row(row)) {
+                    *s += x;
+                }
+            }
+        }
+        normalized(sum)
     }
 
     /// Held-out questions of the base as training examples, and how many queries gave them.

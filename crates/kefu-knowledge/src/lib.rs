@@ -14,6 +14,7 @@
 //!   and export, with every bad row reported.
 
 pub mod bm25;
+pub mod bot;
 pub mod decide;
 pub mod eval;
 pub mod index;
@@ -25,5 +26,6 @@ pub mod sheet;
 pub mod template;
 pub mod vectors;
 
+pub use bot::{BotInput, BotTurn, OrderFacts, respond};
 pub use decide::{BotSettings, Decision, HandOffReason, Turn, decide};
 pub use index::{Candidate, Doc, Embedder, Index};

@@ -50,15 +50,18 @@ const LEARNING_RATE: f32 = 0.5;
 const L2: f32 = 1e-3;
 
 impl Ranker {
-    /// Weights fitted on the demo shop's knowledge base, for a shop whose own knowledge base
-    /// has too few similar questions to learn from.
+    /// The ranker of a shop whose own knowledge base has too few similar questions to learn
+    /// from: fitted on the demo shop's knowledge base by `kefu train ranker` (which writes
+    /// `models/ranker.json`), so it has seen a realistic base's paraphrases and
+    /// unanswerable questions.
     pub fn fallback() -> Ranker {
-        Ranker {
-            mean: [0.55, -0.1, 0.5, 0.3, -0.2, 0.3, -0.2, 0.5, 0.5, 2.0],
-            scale: [0.2, 0.15, 0.2, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.5],
-            weights: [1.2, 1.6, 0.3, 0.4, 0.6, 0.3, 0.5, 0.4, 0.2, 0.0],
-            bias: -3.0,
-        }
+        static BUNDLED: std::sync::OnceLock<Ranker> = std::sync::OnceLock::new();
+        BUNDLED
+            .get_or_init(|| {
+                serde_json::from_str(include_str!("../models/ranker.json"))
+                    .expect("the bundled ranker parses (a unit test reads it)")
+            })
+            .clone()
     }
 
     /// Fits a ranker to `examples`; `None` when they hold no right or no wrong candidate.
@@ -170,15 +173,22 @@ mod tests {
     }
 
     #[test]
-    fn the_fallback_prefers_a_clear_semantic_match() {
+    fn the_bundled_ranker_tells_a_paraphrase_from_an_unrelated_question() {
         let r = Ranker::fallback();
-        let mut strong = r.mean;
-        strong[0] = 0.9;
-        strong[1] = 0.3;
-        let mut weak = r.mean;
-        weak[0] = 0.3;
-        weak[1] = -0.3;
-        assert!(r.probability(&strong) > 0.8);
-        assert!(r.probability(&weak) < 0.2);
+        assert!(r.weights.iter().chain([&r.bias]).all(|w| w.is_finite()));
+        // A close paraphrase: near in meaning to the phrasing and the entry, sharing words.
+        let paraphrase = [0.9, 0.3, 0.85, 1.0, 0.5, 1.0, 0.5, 0.8, 0.8, 2.0];
+        // An unrelated question: far in meaning, nothing shared, another entry closer.
+        let unrelated = [0.3, -0.3, 0.3, 0.0, -0.5, 0.0, -0.5, 0.1, 0.1, 2.0];
+        assert!(
+            r.probability(&paraphrase) > 0.8,
+            "{}",
+            r.probability(&paraphrase)
+        );
+        assert!(
+            r.probability(&unrelated) < 0.2,
+            "{}",
+            r.probability(&unrelated)
+        );
     }
 }

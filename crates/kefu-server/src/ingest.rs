@@ -7,7 +7,7 @@ use crate::state::AppState;
 use crate::views::{ConversationView, CustomerBrief, LiveFrame, MessageView};
 use kefu_bus::Topic;
 use kefu_domain::conversation::{
-    decide_agent_reply, decide_close, decide_shopper_message, fold_new,
+    Opening, decide_agent_reply, decide_close, decide_shopper_message, fold_new,
 };
 use kefu_domain::*;
 use kefu_store::{AppendBatch, IdempotencyRecord, StoreError};
@@ -22,6 +22,13 @@ pub struct Posted {
     pub message: Message,
 }
 
+/// A shopper's message once stored, and the bot's reply to it when the bot serves.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub posted: Posted,
+    pub bot: Option<Posted>,
+}
+
 /// Builds the idempotency record of a webhook delivery once the ids are decided, so the record
 /// is written in the same transaction as the message it answers for.
 pub type Receipt<'a> = &'a (dyn Fn(&Posted) -> IdempotencyRecord + Send + Sync);
@@ -34,10 +41,19 @@ pub async fn shopper_message(
     platform: Option<String>,
     text: MessageText,
     receipt: Option<Receipt<'_>>,
-) -> ApiResult<Posted> {
+) -> ApiResult<Received> {
     let shop = customer.shop;
     let analyzer = state.text.for_shop(&*state.store, shop).await?;
     let analysis = analyzer.analyze(text.as_str());
+    // A shop with a knowledge base to answer from is served by the bot first. A knowledge base
+    // that cannot load is not a reason to refuse the message: the bot hands off below.
+    let knowledge = state
+        .knowledge
+        .for_shop(&*state.store, shop, state.clock.now())
+        .await
+        .inspect_err(|e| tracing::error!(%shop, error = %e.message, "knowledge base unavailable"))
+        .ok();
+    let bot = !knowledge.as_ref().is_some_and(|k| k.entries.is_empty());
     let _serial = state.locks.lock(customer.id).await;
     let mut attempt = 0;
     loop {
@@ -51,8 +67,11 @@ pub async fn shopper_message(
             shop,
             customer.id,
             current.as_ref(),
-            channel,
-            platform.clone(),
+            Opening {
+                channel,
+                platform: platform.clone(),
+                bot,
+            },
             text.clone(),
             state.clock.now(),
         );
@@ -69,7 +88,17 @@ pub async fn shopper_message(
             Ok(_) => {
                 remember(state, &posted.conversation);
                 publish(state, &posted, CustomerBrief::from(customer));
-                return Ok(posted);
+                let bot = if posted.conversation.state == ConversationState::Bot {
+                    let question = crate::bot::Question {
+                        posted: &posted,
+                        analyzer: &analyzer,
+                        analysis: &analysis,
+                    };
+                    crate::bot::take_turn(state, customer, knowledge.as_deref(), question).await
+                } else {
+                    None
+                };
+                return Ok(Received { posted, bot });
             }
             Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => {
                 state.hot.forget_conversation(customer.id);
@@ -170,7 +199,7 @@ pub async fn close(
 
 /// Keeps a just-written conversation as its customer's latest, unless an older write finishing
 /// late would overwrite a newer one.
-fn remember(state: &AppState, c: &Conversation) {
+pub(crate) fn remember(state: &AppState, c: &Conversation) {
     let newer_known = state
         .hot
         .conversation(c.customer)
@@ -213,7 +242,7 @@ fn fold(current: Option<Conversation>, events: &[Envelope]) -> ApiResult<Posted>
 
 /// Pushes a stored message: the whole picture to the shop's agents, the message alone to the
 /// shopper (who must not see internal state such as assignment).
-fn publish(state: &AppState, posted: &Posted, customer: CustomerBrief) {
+pub(crate) fn publish(state: &AppState, posted: &Posted, customer: CustomerBrief) {
     let shop = posted.conversation.shop;
     let message = LiveFrame::MessageCreated {
         conversation: posted.conversation.id,

@@ -2,6 +2,7 @@
 //! shutdown. The binary and the tests both start it this way (tests on port 0).
 
 pub mod auth;
+pub mod bot;
 pub mod error;
 pub mod extract;
 pub mod hot;

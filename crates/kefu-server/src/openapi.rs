@@ -35,6 +35,7 @@ use utoipa::OpenApi;
         crate::routes::widget::open_session,
         crate::routes::widget::history,
         crate::routes::widget::send,
+        crate::routes::widget::rate,
     ),
     components(schemas(
         crate::error::ErrorBody,

@@ -22,6 +22,8 @@ pub struct AppState {
     pub(crate) hot: Arc<crate::hot::HotState>,
     pub text: Arc<crate::text::TextEngine>,
     pub knowledge: Arc<crate::knowledge::KnowledgeService>,
+    /// The language model that phrases the bot's answers, when configured.
+    pub phraser: Option<Arc<crate::llm::Phraser>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +64,14 @@ impl AppState {
             hot: Arc::new(crate::hot::HotState::default()),
             text: crate::text::TextEngine::shared(),
             knowledge: crate::knowledge::KnowledgeService::shared(),
+            phraser: None,
         }
+    }
+
+    /// Lets the language model phrase the bot's answers (see `llm.rs`).
+    pub fn with_phraser(mut self, phraser: Option<crate::llm::Phraser>) -> Self {
+        self.phraser = phraser.map(Arc::new);
+        self
     }
 
     /// The shop with this slug. Webhooks look their shop up on every delivery, so found shops

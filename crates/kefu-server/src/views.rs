@@ -115,6 +115,10 @@ pub struct ConversationView {
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
+    /// Why the bot gave the conversation to people, with its summary for the agent:
+    /// `{reason, summary: {topic, question, emotion, order}}`. Absent if it never did.
+    #[schema(value_type = Option<Object>)]
+    pub hand_off: Option<HandOff>,
 }
 
 impl ConversationView {
@@ -131,6 +135,71 @@ impl ConversationView {
             message_count: c.message_count,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            hand_off: c.bot.hand_off.clone(),
+        }
+    }
+}
+
+/// An entry the bot named, with its standard question when it still exists.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NamedEntryView {
+    #[schema(value_type = String)]
+    pub id: KnowledgeEntryId,
+    pub key: Option<String>,
+    pub question: Option<String>,
+}
+
+/// One of the bot's turns, as the agent reviews it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BotTurnView {
+    /// The shopper's message and the bot's reply.
+    #[schema(value_type = String)]
+    pub question_id: MessageId,
+    #[schema(value_type = String)]
+    pub reply_id: MessageId,
+    /// answer | clarify | hand_off
+    pub action: &'static str,
+    /// The answer's entry, or the two entries offered.
+    pub entries: Vec<NamedEntryView>,
+    /// For a hand-off: customer_request | human_only_topic | negative_emotion | repeated_miss |
+    /// low_confidence | vip | bot_error
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<HandOffReason>,
+    /// The ranker's probability for the best entry, 0–1.
+    pub confidence: f32,
+    /// The shopper's rating of an answer, once given.
+    pub helpful: Option<bool>,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
+impl BotTurnView {
+    /// `entry` looks an entry up by id among the shop's current entries.
+    pub fn new<'a>(
+        turn: &kefu_store::BotTurnRecord,
+        entry: impl Fn(KnowledgeEntryId) -> Option<&'a KnowledgeEntry>,
+    ) -> Self {
+        let d = &turn.decision;
+        BotTurnView {
+            question_id: turn.question,
+            reply_id: turn.reply,
+            action: d.action(),
+            entries: d
+                .entries()
+                .into_iter()
+                .map(|id| {
+                    let found = entry(id);
+                    NamedEntryView {
+                        id,
+                        key: found.and_then(|e| e.fields.key.clone()),
+                        question: found.map(|e| e.fields.question.clone()),
+                    }
+                })
+                .collect(),
+            reason: d.reason(),
+            confidence: f32::from(d.confidence()) / 1000.0,
+            helpful: turn.helpful,
+            at: turn.at,
         }
     }
 }

@@ -178,5 +178,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         at: Timestamp,
     ) -> StoreResult<()>;
 
+    // --- the bot's turns ------------------------------------------------------------------------
+    /// The bot's decisions in a conversation, oldest first.
+    async fn bot_turns(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<BotTurnRecord>>;
+    /// The decision whose reply is this message.
+    async fn bot_turn_by_reply(
+        &self,
+        shop: ShopId,
+        reply: MessageId,
+    ) -> StoreResult<Option<BotTurnRecord>>;
+    /// Questions the bot handed off because no entry answered them, since `since`, newest
+    /// first, at most `limit`.
+    async fn unanswered_questions(
+        &self,
+        shop: ShopId,
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<BotTurnRecord>>;
+
     async fn rebuild_projections(&self, shop: ShopId) -> StoreResult<u64>;
 }

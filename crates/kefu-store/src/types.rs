@@ -122,3 +122,20 @@ pub struct LoggedEvent {
     pub seq: i64,
     pub envelope: Envelope,
 }
+
+/// One of the bot's decisions, as the agent and the lifecycle jobs read it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotTurnRecord {
+    /// The `bot_decided` event.
+    pub event: EventId,
+    pub conversation: ConversationId,
+    /// The shopper's message decided on, and its text.
+    pub question: MessageId,
+    pub question_text: String,
+    /// The bot's reply.
+    pub reply: MessageId,
+    pub decision: BotDecision,
+    /// The shopper's rating of the reply, once given.
+    pub helpful: Option<bool>,
+    pub at: Timestamp,
+}

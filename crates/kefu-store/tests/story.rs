@@ -1,7 +1,8 @@
 //! One story, run against SQLite and PostgreSQL: both implementations must behave the same.
 
 use kefu_domain::conversation::{
-    decide_agent_reply, decide_close, decide_shopper_message, fold_new,
+    Opening, decide_agent_reply, decide_bot_rating, decide_bot_turn, decide_close,
+    decide_shopper_message, fold_new,
 };
 use kefu_domain::*;
 use kefu_store::*;
@@ -159,8 +160,11 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
         shop_id,
         buyer.id,
         None,
-        Channel::Webhook,
-        Some("taobao".into()),
+        Opening {
+            channel: Channel::Webhook,
+            platform: Some("taobao".into()),
+            bot: false,
+        },
         text("你好，纸尿裤什么时候发货？"),
         at(1),
     );
@@ -214,8 +218,11 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
         shop_id,
         buyer.id,
         None,
-        Channel::Webhook,
-        None,
+        Opening {
+            channel: Channel::Webhook,
+            platform: None,
+            bot: false,
+        },
         text("你好"),
         at(2),
     );
@@ -236,8 +243,11 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
         shop_id,
         buyer.id,
         None,
-        Channel::Widget,
-        None,
+        Opening {
+            channel: Channel::Widget,
+            platform: None,
+            bot: false,
+        },
         text("在吗"),
         at(3),
     );
@@ -391,8 +401,11 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
                 shop_id,
                 c.id,
                 None,
-                Channel::Api,
-                None,
+                Opening {
+                    channel: Channel::Api,
+                    platform: None,
+                    bot: false,
+                },
                 text("在吗在吗"),
                 at(i),
             );
@@ -604,10 +617,186 @@ async fn knowledge_entries_lifecycle_import_and_settings(backend: TestBackend) {
     );
 }
 
+/// Appends freshly decided events to `conv` and returns the new state.
+async fn append_to(
+    s: &dyn Store,
+    conv: Option<Conversation>,
+    events: Vec<Envelope>,
+) -> Conversation {
+    let expected = conv.as_ref().map(|c| c.version);
+    let shop = events[0].shop;
+    let next = fold_new(conv, &events).expect("valid events");
+    s.append(AppendBatch {
+        shop,
+        events,
+        conversation: next.clone(),
+        expected_version: expected,
+        idempotency: None,
+        analyses: Vec::new(),
+    })
+    .await
+    .expect("append");
+    next
+}
+
+async fn bot_turns_counters_and_rebuild(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &*t.store;
+    let demo = shop("demo");
+    s.create_shop(&demo).await.expect("shop");
+    let shop_id = demo.shop.id;
+    let buyer = s
+        .ensure_customer(&customer(shop_id, "tb_1"))
+        .await
+        .expect("customer");
+    let kb = entry(shop_id, Some("kb-022"), "我的快递到哪了");
+    s.insert_knowledge_entry(&kb).await.expect("entry");
+
+    let opened = decide_shopper_message(
+        shop_id,
+        buyer.id,
+        None,
+        Opening {
+            channel: Channel::Widget,
+            platform: None,
+            bot: true,
+        },
+        text("快递到哪了"),
+        at(1),
+    );
+    let question = opened[1].message().expect("message").id;
+    let conv = append_to(s, None, opened).await;
+    let answer = BotDecision::Answer {
+        entry: kb.id,
+        confidence: 870,
+    };
+    let turn =
+        decide_bot_turn(&conv, question, answer.clone(), text("已发货"), at(2)).expect("bot");
+    let reply = turn[1].message().expect("reply").id;
+    let conv = append_to(s, Some(conv), turn).await;
+    let rating = decide_bot_rating(&conv, reply, kb.id, false, at(3)).expect("open");
+    let conv = append_to(s, Some(conv), vec![rating]).await;
+
+    let asked = decide_shopper_message(
+        shop_id,
+        buyer.id,
+        Some(&conv),
+        Opening {
+            channel: Channel::Widget,
+            platform: None,
+            bot: true,
+        },
+        text("你们仓库在火星吗"),
+        at(4),
+    );
+    let second = asked[0].message().expect("message").id;
+    let conv = append_to(s, Some(conv), asked).await;
+    let hand_off = BotDecision::HandOff {
+        reason: HandOffReason::LowConfidence,
+        confidence: 120,
+        after: Some(kb.id),
+        summary: HandOffSummary {
+            topic: None,
+            question: "你们仓库在火星吗".into(),
+            emotion: None,
+            order: None,
+        },
+    };
+    let turn =
+        decide_bot_turn(&conv, second, hand_off.clone(), text("转人工"), at(5)).expect("bot");
+    let conv = append_to(s, Some(conv), turn).await;
+    assert_eq!(conv.state, ConversationState::Queued);
+
+    // The stored conversation remembers the bot's turns as the fold does.
+    assert_eq!(
+        s.conversation(shop_id, conv.id)
+            .await
+            .expect("read")
+            .as_ref(),
+        Some(&conv)
+    );
+    let turns = s.bot_turns(shop_id, conv.id).await.expect("turns");
+    assert_eq!(turns.len(), 2);
+    assert_eq!(
+        (
+            &turns[0].decision,
+            turns[0].question_text.as_str(),
+            turns[0].helpful
+        ),
+        (&answer, "快递到哪了", Some(false))
+    );
+    assert_eq!(turns[1].decision, hand_off);
+    assert_eq!(
+        s.bot_turn_by_reply(shop_id, reply)
+            .await
+            .expect("read")
+            .map(|t| t.question),
+        Some(question)
+    );
+    assert_eq!(
+        s.bot_turn_by_reply(ShopId::new(), reply)
+            .await
+            .expect("read"),
+        None,
+        "another shop sees nothing"
+    );
+    let unanswered = s
+        .unanswered_questions(shop_id, at(0), 10)
+        .await
+        .expect("unanswered");
+    assert_eq!(
+        unanswered
+            .iter()
+            .map(|t| t.question_text.as_str())
+            .collect::<Vec<_>>(),
+        ["你们仓库在火星吗"]
+    );
+    assert!(
+        s.unanswered_questions(shop_id, at(6), 10)
+            .await
+            .expect("unanswered")
+            .is_empty()
+    );
+
+    // Counters follow the log: one hit, one unhelpful vote, one hand-off after the answer.
+    let counted = |e: KnowledgeEntry| {
+        (
+            e.stats.hits,
+            e.stats.helpful,
+            e.stats.unhelpful,
+            e.stats.handoffs,
+        )
+    };
+    let read = s
+        .knowledge_entry(shop_id, kb.id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(counted(read), (1, 0, 1, 1));
+
+    // A rebuild reproduces the projection and does not count twice.
+    s.rebuild_projections(shop_id).await.expect("rebuild");
+    assert_eq!(s.bot_turns(shop_id, conv.id).await.expect("turns"), turns);
+    assert_eq!(
+        s.conversation(shop_id, conv.id)
+            .await
+            .expect("read")
+            .as_ref(),
+        Some(&conv)
+    );
+    let read = s
+        .knowledge_entry(shop_id, kb.id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(counted(read), (1, 0, 1, 1));
+}
+
 both_backends!(
     shop_agents_and_sessions,
     imports_count_inserts_and_updates,
     conversations_append_conflict_idempotency_and_rebuild,
     concurrent_appends_are_grouped_and_all_durable,
     knowledge_entries_lifecycle_import_and_settings,
+    bot_turns_counters_and_rebuild,
 );

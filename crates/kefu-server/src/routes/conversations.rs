@@ -6,7 +6,9 @@ use crate::extract::{IdPath, JsonBody};
 use crate::ingest;
 use crate::routes::customers::customer_view;
 use crate::state::AppState;
-use crate::views::{ConversationView, CustomerBrief, CustomerView, MessageView, OrderView};
+use crate::views::{
+    BotTurnView, ConversationView, CustomerBrief, CustomerView, MessageView, OrderView,
+};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -102,6 +104,8 @@ pub struct ConversationDetail {
     pub customer: CustomerView,
     /// The customer's most recent orders, newest first.
     pub orders: Vec<OrderView>,
+    /// The bot's decisions in this conversation, oldest first.
+    pub bot_turns: Vec<BotTurnView>,
 }
 
 /// One conversation with its messages, the customer's profile and recent orders.
@@ -121,6 +125,19 @@ pub async fn detail(
     let (customer, orders) =
         customer_view(&state, shop, conversation.customer, RECENT_ORDERS).await?;
     let messages = state.store.messages(shop, id, DETAIL_MESSAGES).await?;
+    let turns = state.store.bot_turns(shop, id).await?;
+    // Named from the stored entries, not only the published ones the bot reads now: a
+    // retired entry still explains an old turn. A conversation has few turns.
+    let mut named: Vec<kefu_domain::KnowledgeEntry> = Vec::new();
+    for id in turns.iter().flat_map(|t| t.decision.entries()) {
+        if !named.iter().any(|e| e.id == id)
+            && let Some(e) = state.store.knowledge_entry(shop, id).await?
+        {
+            named.push(e);
+        }
+    }
+    let by_id = |id: kefu_domain::KnowledgeEntryId| named.iter().find(|e| e.id == id);
+    let bot_turns = turns.iter().map(|t| BotTurnView::new(t, by_id)).collect();
     Ok(Json(ConversationDetail {
         conversation: ConversationView::new(
             &conversation,
@@ -133,6 +150,7 @@ pub async fn detail(
         messages: messages.iter().map(MessageView::from).collect(),
         customer,
         orders,
+        bot_turns,
     }))
 }
 

@@ -137,7 +137,9 @@ pub async fn receive(
     )
     .await
     {
-        Ok(posted) => Ok((StatusCode::ACCEPTED, Json(accepted(&posted))).into_response()),
+        Ok(received) => {
+            Ok((StatusCode::ACCEPTED, Json(accepted(&received.posted))).into_response())
+        }
         // An earlier (or concurrent) delivery with this key was stored: answer as it was answered.
         Err(e) if e.code == ErrorCode::IdempotencyKeyReused => {
             match state.store.idempotent_response(shop.shop.id, &key).await? {

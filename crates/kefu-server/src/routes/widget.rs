@@ -7,7 +7,7 @@
 
 use crate::auth::{Visitor, verify_hmac_hex};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::extract::JsonBody;
+use crate::extract::{IdPath, JsonBody};
 use crate::ingest;
 use crate::state::AppState;
 use crate::views::{MessageView, ShopView};
@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/widget/sessions", post(open_session))
         .route("/widget/messages", get(history).post(send))
+        .route("/widget/messages/{id}/rating", post(rate))
 }
 
 /// Messages a returning shopper sees of their latest conversation.
@@ -193,6 +194,8 @@ pub struct WidgetSent {
     #[schema(value_type = String)]
     pub conversation_id: ConversationId,
     pub message: MessageView,
+    /// The bot's reply, when the bot serves the conversation.
+    pub reply: Option<MessageView>,
 }
 
 /// The shopper sends a message; a new conversation opens if none is open.
@@ -209,13 +212,48 @@ pub async fn send(
         .customer(visitor.shop, visitor.customer)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    let posted =
+    let received =
         ingest::shopper_message(&state, &customer, Channel::Widget, None, text, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(WidgetSent {
-            conversation_id: posted.conversation.id,
-            message: MessageView::from(&posted.message),
+            conversation_id: received.posted.conversation.id,
+            message: MessageView::from(&received.posted.message),
+            reply: received.bot.map(|b| MessageView::from(&b.message)),
         }),
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// Whether the bot's answer helped.
+    pub helpful: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingRecorded {
+    pub helpful: bool,
+}
+
+/// The shopper rates one of the bot's answers (有帮助 / 没帮助), once. An unhelpful answer
+/// counts as a miss toward handing the conversation to a person.
+#[utoipa::path(post, path = "/api/v1/widget/messages/{id}/rating", request_body = RatingRequest,
+    responses((status = 200, body = RatingRecorded), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+pub async fn rate(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    IdPath(id): IdPath<MessageId>,
+    JsonBody(req): JsonBody<RatingRequest>,
+) -> ApiResult<Json<RatingRecorded>> {
+    let customer = state
+        .store
+        .customer(visitor.shop, visitor.customer)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    crate::bot::rate(&state, &customer, id, req.helpful).await?;
+    Ok(Json(RatingRecorded {
+        helpful: req.helpful,
+    }))
 }

@@ -33,7 +33,7 @@ fn entry(key: &str, question: &str, similar: &[&str], answer: &str) -> Value {
 }
 
 /// A small knowledge base a shop could start with.
-async fn seed(app: &TestApp, boss: &str) -> Vec<Value> {
+pub(crate) async fn seed(app: &TestApp, boss: &str) -> Vec<Value> {
     let entries = [
         entry(
             "kb-1",

@@ -1,6 +1,7 @@
 //! The API as clients use it: the real server on a random port, over SQLite and PostgreSQL.
 
 mod analysis;
+mod bot;
 mod imports;
 mod knowledge;
 mod llm;

@@ -23,6 +23,10 @@ const SQLITE: &[Migration] = &[
         version: 3,
         sql: include_str!("../../migrations/sqlite/0003_knowledge.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/sqlite/0004_bot_turns.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -37,6 +41,10 @@ const POSTGRES: &[Migration] = &[
     Migration {
         version: 3,
         sql: include_str!("../../migrations/postgres/0003_knowledge.sql"),
+    },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/postgres/0004_bot_turns.sql"),
     },
 ];
 

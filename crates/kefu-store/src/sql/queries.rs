@@ -729,6 +729,31 @@ impl Store for SqlStore {
         self.put_setting(shop, section, body, at).await
     }
 
+    async fn bot_turns(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<BotTurnRecord>> {
+        self.turns_of(shop, conversation).await
+    }
+
+    async fn bot_turn_by_reply(
+        &self,
+        shop: ShopId,
+        reply: MessageId,
+    ) -> StoreResult<Option<BotTurnRecord>> {
+        self.turn_by_reply(shop, reply).await
+    }
+
+    async fn unanswered_questions(
+        &self,
+        shop: ShopId,
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<BotTurnRecord>> {
+        self.unanswered(shop, since, limit).await
+    }
+
     async fn rebuild_projections(&self, shop: ShopId) -> StoreResult<u64> {
         let mut log = Vec::new();
         let mut after = 0;
@@ -742,6 +767,10 @@ impl Store for SqlStore {
             .map_err(|(event, e)| StoreError::corrupt(format!("event {event}: {e}")))?;
         let shop_id = shop.to_string();
         let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM bot_turns WHERE shop_id = $1")
+            .bind(&shop_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM messages WHERE shop_id = $1")
             .bind(&shop_id)
             .execute(&mut *tx)
@@ -759,6 +788,17 @@ impl Store for SqlStore {
             .map(|e| (shop_id.as_str(), &e.envelope, e.seq))
             .collect();
         writer::insert_messages(&mut tx, &messages).await?;
+        let bot: Vec<(&str, &Envelope, i64)> = log
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.envelope.event,
+                    Event::BotDecided { .. } | Event::BotRated { .. }
+                )
+            })
+            .map(|e| (shop_id.as_str(), &e.envelope, e.seq))
+            .collect();
+        writer::project_bot_events(&mut tx, &bot, false).await?;
         tx.commit().await?;
         Ok(conversations.len() as u64)
     }

@@ -32,7 +32,7 @@ fn opt_id<T: FromStr>(row: &AnyRow, col: &str) -> StoreResult<Option<T>> {
     .transpose()
 }
 
-fn ts(row: &AnyRow, col: &str) -> StoreResult<Timestamp> {
+pub(super) fn ts(row: &AnyRow, col: &str) -> StoreResult<Timestamp> {
     Ok(Timestamp::from_millis(get(row, col)?))
 }
 
@@ -180,6 +180,11 @@ pub(super) fn conversation(row: &AnyRow) -> StoreResult<Conversation> {
         updated_at: ts(row, "updated_at")?,
         last_message,
         message_count: small(row, "message_count")?,
+        bot: match get::<Option<String>>(row, "bot")? {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| StoreError::corrupt(format!("conversation bot memory: {e}")))?,
+            None => BotMemory::default(),
+        },
         version: small(row, "version")?,
     })
 }

@@ -13,7 +13,7 @@
 
 use super::rows::to_json;
 use crate::{AppendBatch, Appended, IdempotencyRecord, MessageAnalysis, StoreError, StoreResult};
-use kefu_domain::{Conversation, Envelope, Event, EventId};
+use kefu_domain::{BotDecision, Conversation, Envelope, Event, EventId, KnowledgeEntryId};
 use sqlx::{Any, AnyPool, Transaction};
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
@@ -234,11 +234,11 @@ async fn update_conversations(
     let sql = format!(
         "UPDATE conversations SET state = v.column3, tier = v.column4, assigned_agent_id = v.column5, \
          updated_at = v.column6, last_text = v.column7, last_sender = v.column8, last_at = v.column9, \
-         message_count = v.column10, version = v.column11 \
+         message_count = v.column10, version = v.column11, bot = v.column12 \
          FROM (VALUES {}) AS v \
          WHERE conversations.id = v.column1 AND conversations.shop_id = v.column2 \
-         AND conversations.version = v.column12",
-        values(rows.len(), 12)
+         AND conversations.version = v.column13",
+        values(rows.len(), 13)
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for r in rows {
@@ -256,6 +256,7 @@ async fn update_conversations(
             .bind(last.map(|m| m.at.as_millis()))
             .bind(i64::from(c.message_count))
             .bind(i64::from(c.version))
+            .bind(bot_memory(c))
             .bind(r.batch.expected_version.map(i64::from));
     }
     let done = q.execute(&mut **tx).await?;
@@ -413,7 +414,108 @@ async fn insert_log(
         .map(|(shop, e)| (*shop, *e, seqs.get(&e.id).copied().unwrap_or_default()))
         .collect();
     insert_messages(tx, &messages).await?;
+    let bot: Vec<(&str, &Envelope, i64)> = events
+        .iter()
+        .filter(|(_, e)| matches!(e.event, Event::BotDecided { .. } | Event::BotRated { .. }))
+        .map(|(shop, e)| (*shop, *e, seqs.get(&e.id).copied().unwrap_or_default()))
+        .collect();
+    project_bot_events(tx, &bot, true).await?;
     Ok(seqs)
+}
+
+/// The conversation's bot memory as stored: JSON, or NULL before the bot's first turn.
+fn bot_memory(c: &Conversation) -> Option<String> {
+    (!c.bot.is_empty()).then(|| to_json(&c.bot))
+}
+
+/// Projects the bot's decisions into `bot_turns` and its ratings onto them. With `count`, also
+/// bumps the entries' counters: an answer is a hit, a hand-off after an answer counts against
+/// that answer's entry, a rating is a helpful or unhelpful vote. (A projection rebuild passes
+/// `false`: counters are not projections and must not be counted twice.)
+pub(super) async fn project_bot_events(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[(&str, &Envelope, i64)],
+    count: bool,
+) -> StoreResult<()> {
+    for (shop, e, seq) in rows {
+        match &e.event {
+            Event::BotDecided {
+                conversation,
+                question,
+                reply,
+                decision,
+            } => {
+                sqlx::query(
+                    "INSERT INTO bot_turns (event_id, shop_id, conversation_id, question_id, reply_id, \
+                     action, reason, decision, helpful, at, event_seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10)",
+                )
+                .bind(e.id.to_string())
+                .bind(*shop)
+                .bind(conversation.to_string())
+                .bind(question.to_string())
+                .bind(reply.to_string())
+                .bind(decision.action())
+                .bind(decision.reason().map(|r| r.as_str()))
+                .bind(to_json(decision))
+                .bind(e.at.as_millis())
+                .bind(*seq)
+                .execute(&mut **tx)
+                .await?;
+                if !count {
+                    continue;
+                }
+                match decision {
+                    BotDecision::Answer { entry, .. } => {
+                        bump(tx, shop, *entry, "hits").await?;
+                    }
+                    BotDecision::HandOff {
+                        after: Some(entry), ..
+                    } => bump(tx, shop, *entry, "handoffs").await?,
+                    _ => {}
+                }
+            }
+            Event::BotRated {
+                reply,
+                entry,
+                helpful,
+                ..
+            } => {
+                sqlx::query(
+                    "UPDATE bot_turns SET helpful = $1 WHERE shop_id = $2 AND reply_id = $3",
+                )
+                .bind(i64::from(*helpful))
+                .bind(*shop)
+                .bind(reply.to_string())
+                .execute(&mut **tx)
+                .await?;
+                if count {
+                    let counter = if *helpful { "helpful" } else { "unhelpful" };
+                    bump(tx, shop, *entry, counter).await?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Adds one to an entry's counter. An entry deleted since is skipped: its counts went with it.
+async fn bump(
+    tx: &mut Transaction<'static, Any>,
+    shop: &str,
+    entry: KnowledgeEntryId,
+    counter: &'static str,
+) -> StoreResult<()> {
+    let sql = format!(
+        "UPDATE knowledge_entries SET {counter} = {counter} + 1 WHERE shop_id = $1 AND id = $2"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(shop)
+        .bind(entry.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Inserts a new conversation row or moves an existing one from `expected` to its new version.
@@ -432,8 +534,8 @@ pub(super) async fn write_conversation(
         None => {
             sqlx::query(
                 "INSERT INTO conversations (id, shop_id, customer_id, channel, platform, state, tier, \
-                 assigned_agent_id, created_at, updated_at, last_text, last_sender, last_at, message_count, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                 assigned_agent_id, created_at, updated_at, last_text, last_sender, last_at, message_count, version, bot) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             )
             .bind(c.id.to_string())
             .bind(shop)
@@ -450,6 +552,7 @@ pub(super) async fn write_conversation(
             .bind(last_at)
             .bind(i64::from(c.message_count))
             .bind(i64::from(c.version))
+            .bind(bot_memory(c))
             .execute(&mut **tx)
             .await
             .map_err(|e| match &e {
@@ -463,8 +566,8 @@ pub(super) async fn write_conversation(
         Some(version) => {
             let done = sqlx::query(
                 "UPDATE conversations SET state = $1, tier = $2, assigned_agent_id = $3, updated_at = $4, \
-                 last_text = $5, last_sender = $6, last_at = $7, message_count = $8, version = $9 \
-                 WHERE id = $10 AND shop_id = $11 AND version = $12",
+                 last_text = $5, last_sender = $6, last_at = $7, message_count = $8, version = $9, \
+                 bot = $10 WHERE id = $11 AND shop_id = $12 AND version = $13",
             )
             .bind(c.state.as_str())
             .bind(c.tier.as_str())
@@ -475,6 +578,7 @@ pub(super) async fn write_conversation(
             .bind(last_at)
             .bind(i64::from(c.message_count))
             .bind(i64::from(c.version))
+            .bind(bot_memory(c))
             .bind(c.id.to_string())
             .bind(shop)
             .bind(i64::from(version))

@@ -1,0 +1,207 @@
+//! The bot in the conversation, as a shopper and an agent meet it: it answers from the
+//! knowledge base with the shopper's own order, asks back, takes ratings, and hands off with a
+//! reason and a summary — after which it stays quiet and people serve.
+
+use crate::knowledge::seed;
+use kefu_testkit::*;
+use serde_json::{Value, json};
+
+async fn say(app: &TestApp, visitor: &str, text: &str) -> Value {
+    let a = app
+        .post(
+            "/api/v1/widget/messages",
+            Some(visitor),
+            &json!({ "text": text }),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{:?}", a.body);
+    a.body
+}
+
+async fn rate(app: &TestApp, visitor: &str, message: &str, helpful: bool) -> Answer {
+    app.post(
+        &format!("/api/v1/widget/messages/{message}/rating"),
+        Some(visitor),
+        &json!({ "helpful": helpful }),
+    )
+    .await
+}
+
+async fn detail(app: &TestApp, token: &str, conversation: &str) -> Value {
+    let a = app
+        .get(
+            &format!("/api/v1/conversations/{conversation}"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    a.body
+}
+
+async fn stats(app: &TestApp, token: &str, entry: &Value) -> Value {
+    let id = entry["id"].as_str().expect("id");
+    let a = app
+        .get(&format!("/api/v1/knowledge/{id}"), Some(token))
+        .await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    a.body["stats"].clone()
+}
+
+async fn the_bot_answers_takes_ratings_and_hands_off_with_a_summary(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let boss = app.login(&app.shop, &app.shop.supervisor).await;
+    let agent = app.login(&app.shop, &app.shop.agent).await;
+    let entries = seed(&app, &boss).await;
+    let visitor = app.shopper(&app.shop).await;
+
+    // A standard question, phrased as the knowledge base has it among its similar questions.
+    let sent = say(&app, &visitor, "几天能发货").await;
+    assert_eq!(sent["reply"]["sender"], "bot");
+    assert_eq!(sent["reply"]["text"], "亲，16点前付款当天发货哦～");
+    let conversation = sent["conversation_id"].as_str().expect("id").to_owned();
+    let seen = detail(&app, &agent, &conversation).await;
+    assert_eq!(seen["conversation"]["state"], "bot");
+    assert_eq!(seen["conversation"]["tier"], "bot");
+    assert_eq!(seen["bot_turns"][0]["action"], "answer");
+    assert_eq!(seen["bot_turns"][0]["entries"][0]["key"], "kb-1");
+    assert!(seen["bot_turns"][0]["confidence"].as_f64().expect("number") >= 0.5);
+
+    // The answer is filled from the shopper's own latest order; the carrier comes from the
+    // tracking number's format.
+    let sent = say(&app, &visitor, "我的快递到哪了").await;
+    let order_no = &app.shop.order.order_no;
+    assert_eq!(
+        sent["reply"]["text"],
+        format!("亲，您的订单{order_no}由顺丰配送，单号SF1234567890123")
+    );
+    let answer = sent["reply"]["id"].as_str().expect("id").to_owned();
+
+    // Ratings: once per answer, only the shopper's own, only answers.
+    assert_eq!(rate(&app, &visitor, &answer, false).await.status, 200);
+    let again = rate(&app, &visitor, &answer, true).await;
+    assert_eq!((again.status, again.code()), (409, "conflict"));
+    let question = sent["message"]["id"].as_str().expect("id");
+    assert_eq!(rate(&app, &visitor, question, true).await.status, 404);
+    let stranger = app.shopper(&app.other).await;
+    assert_eq!(rate(&app, &stranger, &answer, true).await.status, 404);
+    let bad = app
+        .post(
+            &format!("/api/v1/widget/messages/{answer}/rating"),
+            Some(&visitor),
+            &json!({ "helpful": "yes" }),
+        )
+        .await;
+    assert_eq!((bad.status, bad.code()), (422, "validation_failed"));
+    let counted = stats(&app, &boss, &entries[4]).await;
+    assert_eq!(
+        (counted["hits"].as_i64(), counted["unhelpful"].as_i64()),
+        (Some(1), Some(1))
+    );
+
+    // Asking for a person hands off at once, with what the agent needs.
+    let sent = say(&app, &visitor, "转人工").await;
+    assert_eq!(
+        sent["reply"]["text"],
+        "好的，马上为您转接人工客服，请稍等～"
+    );
+    let seen = detail(&app, &agent, &conversation).await;
+    let c = &seen["conversation"];
+    assert_eq!(
+        (c["state"].as_str(), c["tier"].as_str()),
+        (Some("queued"), Some("standard"))
+    );
+    assert_eq!(c["hand_off"]["reason"], "customer_request");
+    assert_eq!(c["hand_off"]["summary"]["question"], "转人工");
+    assert_eq!(
+        c["hand_off"]["summary"]["order"],
+        format!("{order_no} · 已发货")
+    );
+    let turns = seen["bot_turns"].as_array().expect("turns");
+    assert_eq!(turns.len(), 3);
+    assert_eq!(turns[1]["helpful"], false);
+    assert_eq!(turns[2]["reason"], "customer_request");
+    let counted = stats(&app, &boss, &entries[4]).await;
+    assert_eq!(
+        counted["handoffs"].as_i64(),
+        Some(1),
+        "the hand-off came after kb-5's answer"
+    );
+
+    // From now on people serve: the bot stays quiet, and an agent's reply takes the conversation.
+    let sent = say(&app, &visitor, "在吗").await;
+    assert!(sent["reply"].is_null(), "{sent:?}");
+    let replied = app
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            Some(&agent),
+            &json!({ "text": "您好，我是客服小美" }),
+        )
+        .await;
+    assert_eq!(replied.status, 201, "{:?}", replied.body);
+    let seen = detail(&app, &agent, &conversation).await;
+    assert_eq!(seen["conversation"]["state"], "waiting");
+}
+
+async fn unknown_questions_and_upset_shoppers_go_to_people(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let boss = app.login(&app.shop, &app.shop.supervisor).await;
+    let agent = app.login(&app.shop, &app.shop.agent).await;
+    seed(&app, &boss).await;
+
+    // Nothing in the knowledge base answers this: a person, not a guess.
+    let visitor = app.shopper(&app.shop).await;
+    let sent = say(&app, &visitor, "你们公司的营业执照能发我看看吗").await;
+    assert_eq!(sent["reply"]["sender"], "bot");
+    let conversation = sent["conversation_id"].as_str().expect("id");
+    let seen = detail(&app, &agent, conversation).await;
+    assert_eq!(
+        seen["conversation"]["hand_off"]["reason"], "low_confidence",
+        "{seen:#?}"
+    );
+    assert_eq!(seen["conversation"]["state"], "queued");
+
+    // A shop with no knowledge base has no bot: straight to the queue, no bot reply.
+    let other = app.shopper(&app.other).await;
+    let sent = say(&app, &other, "几天能发货").await;
+    assert!(sent["reply"].is_null());
+    let other_agent = app.login(&app.other, &app.other.agent).await;
+    let seen = detail(
+        &app,
+        &other_agent,
+        sent["conversation_id"].as_str().expect("id"),
+    )
+    .await;
+    assert_eq!(seen["conversation"]["state"], "queued");
+    assert!(seen["conversation"]["hand_off"].is_null());
+    assert!(seen["bot_turns"].as_array().expect("turns").is_empty());
+}
+
+async fn a_threatening_shopper_is_handed_off_even_on_a_known_question(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let boss = app.login(&app.shop, &app.shop.supervisor).await;
+    let agent = app.login(&app.shop, &app.shop.agent).await;
+    seed(&app, &boss).await;
+    let visitor = app.shopper(&app.shop).await;
+    let sent = say(
+        &app,
+        &visitor,
+        "到底什么时候发货？？再不发我就投诉到12315！",
+    )
+    .await;
+    assert_eq!(
+        sent["reply"]["text"],
+        "非常抱歉给您带来不好的体验，已为您转接专属客服，马上为您处理。"
+    );
+    let seen = detail(&app, &agent, sent["conversation_id"].as_str().expect("id")).await;
+    assert_eq!(
+        seen["conversation"]["hand_off"]["reason"],
+        "negative_emotion"
+    );
+    assert!(seen["conversation"]["hand_off"]["summary"]["topic"].is_string());
+}
+
+both_backends!(
+    the_bot_answers_takes_ratings_and_hands_off_with_a_summary,
+    unknown_questions_and_upset_shoppers_go_to_people,
+    a_threatening_shopper_is_handed_off_even_on_a_known_question,
+);
