@@ -37,6 +37,9 @@ pub struct BotArgs {
     python: PathBuf,
     #[arg(long, default_value = "../shared/peers/faq_peer.py")]
     peer: PathBuf,
+    /// Also write the generated knowledge base here (JSONL), to evaluate it with `kefu eval faq`.
+    #[arg(long)]
+    save_kb: Option<PathBuf>,
 }
 
 /// What shoppers ask about one product, each with its phrasings (`{p}` is the product).
@@ -213,6 +216,9 @@ struct Figures {
     p99_us: f64,
     max_us: f64,
     decisions_per_second: f64,
+    /// Share of in-scope questions whose best candidate is right, in this large base (the
+    /// speed must not be bought with accuracy).
+    top1: f64,
 }
 
 pub fn bot(args: BotArgs) -> Result<()> {
@@ -237,7 +243,8 @@ pub fn bot(args: BotArgs) -> Result<()> {
     let settings = BotSettings::default();
     let mut times = Vec::with_capacity(queries.len() * args.rounds);
     let mut answered = 0usize;
-    for _ in 0..args.rounds.max(1) {
+    let mut right = 0usize;
+    for round in 0..args.rounds.max(1) {
         for q in &queries {
             let t = Instant::now();
             let analysis = analyzer.analyze(&q.query);
@@ -253,6 +260,9 @@ pub fn bot(args: BotArgs) -> Result<()> {
             );
             times.push(t.elapsed().as_secs_f64() * 1e6);
             answered += usize::from(decision.action() == "answer");
+            if round == 0 && q.expected.is_some() {
+                right += usize::from(candidates.first().map(|c| &c.id) == q.expected.as_ref());
+            }
         }
     }
     std::hint::black_box(answered);
@@ -270,6 +280,10 @@ pub fn bot(args: BotArgs) -> Result<()> {
         p99_us: pct(0.99).round(),
         max_us: pct(1.0).round(),
         decisions_per_second: (times.len() as f64 / (total / 1e6)).round(),
+        top1: {
+            let in_scope = queries.iter().filter(|q| q.expected.is_some()).count();
+            (right as f64 / in_scope.max(1) as f64 * 1000.0).round() / 1000.0
+        },
     };
     println!("{}", serde_json::to_string(&kefu)?);
     let mut kb_file = tempfile::NamedTempFile::new()?;
@@ -281,6 +295,10 @@ pub fn bot(args: BotArgs) -> Result<()> {
         kb_file.write_all(b"\n")?;
     }
     kb_file.flush()?;
+    if let Some(path) = &args.save_kb {
+        std::fs::copy(kb_file.path(), path)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let Some(peer) = crate::bench_text::python_peer(
         &args.python,
         &args.peer,

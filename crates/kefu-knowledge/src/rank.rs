@@ -25,6 +25,14 @@ pub const FEATURES: &[&str] = &[
 
 pub const N_FEATURES: usize = 10;
 
+/// Whether a feature measures closeness, so that more of it can only make an entry more
+/// likely: the fit keeps these weights at zero or above. Without the constraint a base of
+/// templated entries (the same questions for each of many products) teaches the ranker that
+/// a closer match is a worse one, and it ranks below any single signal.
+const MONOTONE: [bool; N_FEATURES] = [
+    true, true, true, true, true, true, true, true, true, false,
+];
+
 pub type Features = [f32; N_FEATURES];
 
 /// One training example: a candidate's features and whether it was the right entry.
@@ -111,6 +119,9 @@ impl Ranker {
             }
             for k in 0..N_FEATURES {
                 weights[k] -= LEARNING_RATE * (grad[k] / n + L2 * weights[k]);
+                if MONOTONE[k] {
+                    weights[k] = weights[k].max(0.0);
+                }
             }
             bias -= LEARNING_RATE * grad_bias / n;
         }

@@ -52,6 +52,91 @@ impl Vectors {
     }
 }
 
+/// Unit vectors quantised to 8 bits, each row scaled so its largest component is ±127: a
+/// quarter of the memory of [`Vectors`]. A pass over ten thousand rows is bound by memory, so
+/// this is what makes a coarse first pass over a large knowledge base fast; the few rows it
+/// keeps are then scored exactly.
+#[derive(Debug, Clone, Default)]
+pub struct Quantized {
+    dim: usize,
+    data: Vec<i8>,
+    /// Per row: the factor that turns its integer dot products back into cosines.
+    scale: Vec<f32>,
+}
+
+/// `v` as 8-bit integers and the factor that undoes the scaling.
+fn quantize(v: &[f32]) -> (Vec<i8>, f32) {
+    let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 || !max.is_finite() {
+        return (vec![0; v.len()], 0.0);
+    }
+    let k = 127.0 / max;
+    let q = v.iter().map(|x| (x * k).round() as i8).collect();
+    (q, 1.0 / k)
+}
+
+impl Quantized {
+    pub fn of(rows: &Vectors) -> Quantized {
+        let mut out = Quantized {
+            dim: rows.dim,
+            data: Vec::with_capacity(rows.data.len()),
+            scale: Vec::with_capacity(rows.len()),
+        };
+        if rows.dim == 0 {
+            return out;
+        }
+        for row in rows.data.chunks_exact(rows.dim) {
+            let (q, scale) = quantize(row);
+            out.data.extend(q);
+            out.scale.push(scale);
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.scale.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scale.is_empty()
+    }
+
+    /// `out[i] ≈ query · row i` for every row (within about 1 % of a unit vector's length).
+    pub fn dot_all(&self, query: &[f32], out: &mut Vec<f32>) {
+        out.clear();
+        if self.dim == 0 {
+            return;
+        }
+        let (q, q_scale) = quantize(query);
+        out.extend(
+            self.data
+                .chunks_exact(self.dim)
+                .zip(&self.scale)
+                .map(|(row, s)| dot_i8(&q, row) as f32 * s * q_scale),
+        );
+    }
+}
+
+/// The integer dot product of two equally long slices, with sixteen independent sums so the
+/// compiler can widen and multiply in SIMD lanes.
+fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    let mut sums = [0i32; 16];
+    let mut ca = a.chunks_exact(16);
+    let mut cb = b.chunks_exact(16);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for k in 0..16 {
+            sums[k] += i32::from(x[k]) * i32::from(y[k]);
+        }
+    }
+    let tail: i32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum();
+    sums.iter().sum::<i32>() + tail
+}
+
 /// The dot product of two equally long slices.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut sums = [0.0f32; 8];
@@ -85,6 +170,29 @@ pub fn normalized(mut v: Vec<f32>) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantised_dots_stay_within_a_percent_of_the_exact_ones() {
+        let mut rows = Vectors::new(64);
+        let mut seed = 7u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        for _ in 0..50 {
+            rows.push(&normalized((0..64).map(|_| next()).collect()));
+        }
+        rows.push(&[0.0; 64]);
+        let query = normalized((0..64).map(|_| next()).collect());
+        let (mut exact, mut coarse) = (Vec::new(), Vec::new());
+        rows.dot_all(&query, &mut exact);
+        Quantized::of(&rows).dot_all(&query, &mut coarse);
+        assert_eq!(coarse.len(), exact.len());
+        for (e, c) in exact.iter().zip(&coarse) {
+            assert!((e - c).abs() < 0.01, "{e} vs {c}");
+        }
+        assert_eq!(coarse[50], 0.0, "a zero row stays zero");
+    }
 
     #[test]
     fn dot_matches_the_plain_sum_for_any_length() {
