@@ -10,6 +10,8 @@ import type {
 } from '@/shared/types';
 import { api, session } from './session';
 
+export { percent } from '@/shared/format';
+
 export const ENTRY_STATUSES: readonly EntryStatus[] = ['draft', 'in_review', 'published', 'retired'];
 
 export type FileFormat = 'xlsx' | 'csv' | 'jsonl';
@@ -85,12 +87,6 @@ export function splitLines(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** 0.873 → "87%"; small values keep a decimal: 0.004 → "0.4%". */
-export function percent(p: number | null | undefined): string {
-  if (p === null || p === undefined || !Number.isFinite(p)) return '';
-  const v = p * 100;
-  return `${v > 0 && v < 10 ? v.toFixed(1) : Math.round(v).toString()}%`;
-}
 
 /** The format of a file by its name, or null when it is none the server reads. */
 export function formatOfFile(name: string): FileFormat | null {

@@ -66,6 +66,7 @@ export function createWorkspaceStore() {
   let listSeq = 0;
   let detailSeq = 0;
   let listRefreshTimer: ReturnType<typeof setTimeout> | null = null;
+  let detailRefreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   function saveSeen(): void {
     const entries = Object.entries(seen);
@@ -156,6 +157,15 @@ export function createWorkspaceStore() {
     }, 150);
   }
 
+  /** Re-reads the open conversation soon (its bot turns are not pushed live). */
+  function scheduleDetailRefresh(): void {
+    if (detailRefreshTimer) return;
+    detailRefreshTimer = setTimeout(() => {
+      detailRefreshTimer = null;
+      if (selectedId.value) void loadDetail(selectedId.value, true);
+    }, 250);
+  }
+
   async function setTab(next: ListTab): Promise<void> {
     if (tab.value === next) return;
     tab.value = next;
@@ -202,6 +212,7 @@ export function createWorkspaceStore() {
         messages: mergeMessages(detail.value.messages, [message]),
       };
       markSeen(conversationId, message.at);
+      if (message.sender === 'bot') scheduleDetailRefresh();
     }
     const list = conversations.value;
     const index = list.findIndex((c) => c.id === conversationId);
@@ -273,6 +284,10 @@ export function createWorkspaceStore() {
     if (listRefreshTimer) {
       clearTimeout(listRefreshTimer);
       listRefreshTimer = null;
+    }
+    if (detailRefreshTimer) {
+      clearTimeout(detailRefreshTimer);
+      detailRefreshTimer = null;
     }
   }
 
