@@ -7,6 +7,8 @@ import type {
   KnowledgeImportResult,
   KnowledgeList,
   KnowledgeSearchResult,
+  ProposalList,
+  RetirementList,
 } from '@/shared/types';
 import { api, session } from './session';
 
@@ -107,6 +109,7 @@ function query(params: Record<string, string | number | null | undefined>): stri
 }
 
 const entryPath = (id: string) => `/knowledge/${encodeURIComponent(id)}`;
+const proposalPath = (id: string) => `/knowledge/proposals/${encodeURIComponent(id)}`;
 
 export const knowledgeApi = {
   list: (filters: { q?: string; tag?: string | null; status?: EntryStatus | null }) =>
@@ -129,6 +132,14 @@ export const knowledgeApi = {
       CONTENT_TYPES[format],
     ),
   exportFile: (format: FileFormat) => api.download(`/knowledge/export${query({ format })}`),
+  proposals: () => api.get<ProposalList>('/knowledge/proposals'),
+  refreshProposals: () => api.post<ProposalList>('/knowledge/proposals/refresh'),
+  /** Creates the entry (published unless `input.status` says otherwise) and closes the proposal. */
+  approveProposal: (id: string, input: EntryInput) =>
+    api.post<KnowledgeEntry>(`${proposalPath(id)}/approve`, input),
+  dismissProposal: (id: string) =>
+    api.post<{ id: string; status: 'dismissed' }>(`${proposalPath(id)}/dismiss`),
+  retirement: () => api.get<RetirementList>('/knowledge/retirement'),
   settings: () => api.get<BotSettings>('/settings/bot'),
   saveSettings: (settings: BotSettings) => api.put<BotSettings>('/settings/bot', settings),
 };
