@@ -133,6 +133,8 @@ pub async fn serve_with(
             .knowledge
             .warm(&*warming.store, warming.clock.now())
             .await;
+        // Then, for as long as the server runs: each shop's proposed entries, weekly.
+        kefu_server::lifecycle::run_weekly(warming).await;
     });
     let addr = format!("{}:{}", settings.server.host, settings.server.port);
     let listener = tokio::net::TcpListener::bind(&addr)

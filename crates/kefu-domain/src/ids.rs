@@ -75,4 +75,6 @@ id_type!(
     EventId,
     /// One entry of a shop's knowledge base (知识库).
     KnowledgeEntryId,
+    /// A proposed knowledge-base entry, clustered from questions the bot could not answer.
+    ProposalId,
 );

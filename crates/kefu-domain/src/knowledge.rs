@@ -213,6 +213,42 @@ impl EntryDraft {
     }
 }
 
+named_enum!(
+    /// Where a proposed entry stands.
+    ProposalStatus {
+        /// Waiting for an admin.
+        Open = "open",
+        /// Turned into an entry.
+        Approved = "approved",
+        /// Not worth an entry; its questions are not proposed again.
+        Dismissed = "dismissed",
+    }
+);
+
+/// A proposed entry: questions shoppers asked that the bot could not answer, grouped by
+/// meaning. The most central question is the standard one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeProposal {
+    pub id: ProposalId,
+    pub shop: ShopId,
+    pub question: String,
+    pub similar: Vec<String>,
+    /// Times asked, and in how many conversations.
+    pub asked: i64,
+    pub askers: i64,
+    pub status: ProposalStatus,
+    /// The entry an approval created.
+    pub entry: Option<KnowledgeEntryId>,
+    pub created_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+}
+
+impl KnowledgeProposal {
+    pub fn questions(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.question.as_str()).chain(self.similar.iter().map(String::as_str))
+    }
+}
+
 /// How an entry has served shoppers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KnowledgeStats {

@@ -15,7 +15,10 @@ pub use bot::{BotDecision, BotMemory, HandOff, HandOffReason, HandOffSummary, Pe
 pub use conversation::{Conversation, ConversationState, TransitionError};
 pub use event::{Envelope, Event};
 pub use ids::*;
-pub use knowledge::{EntryDraft, EntryError, EntryStatus, KnowledgeEntry, KnowledgeStats};
+pub use knowledge::{
+    EntryDraft, EntryError, EntryStatus, KnowledgeEntry, KnowledgeProposal, KnowledgeStats,
+    ProposalStatus,
+};
 pub use model::*;
 pub use text::{MAX_MESSAGE_CHARS, MessageText, TextError};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

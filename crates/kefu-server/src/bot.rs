@@ -36,14 +36,15 @@ pub struct Question<'a> {
 }
 
 /// The bot's turn on a message just posted in a conversation it serves. Returns the bot's
-/// reply once stored and pushed, or `None` when the conversation was no longer the bot's (an
-/// agent took it meanwhile) or the store refused even the hand-off.
+/// reply once stored and pushed, with its action (`answer`, `clarify`, `hand_off`), or `None`
+/// when the conversation was no longer the bot's (an agent took it meanwhile) or the store
+/// refused even the hand-off.
 pub async fn take_turn(
     state: &AppState,
     customer: &Customer,
     knowledge: Option<&ShopKnowledge>,
     question: Question<'_>,
-) -> Option<Posted> {
+) -> Option<(Posted, &'static str)> {
     let decided = match knowledge {
         Some(k) => decide(state, customer, k, &question).await,
         None => Err(ApiError::internal()),
@@ -56,17 +57,20 @@ pub async fn take_turn(
         );
         bot_error(&question)
     });
+    let action = decision.action();
     match append(state, customer, &question, decision.clone(), &reply).await {
-        Ok(posted) => posted,
+        Ok(posted) => posted.map(|p| (p, action)),
         Err(e) if decision.reason() != Some(HandOffReason::BotError) => {
             tracing::error!(error = %e.message, "bot reply not stored; handing off");
             let (decision, reply) = bot_error(&question);
+            let action = decision.action();
             append(state, customer, &question, decision, &reply)
                 .await
                 .unwrap_or_else(|e| {
                     tracing::error!(error = %e.message, "bot hand-off not stored");
                     None
                 })
+                .map(|p| (p, action))
         }
         Err(e) => {
             tracing::error!(error = %e.message, "bot hand-off not stored");
@@ -121,7 +125,7 @@ async fn decide(
 
 /// The shopper's latest order as answers quote it, with the carrier read off its tracking
 /// number.
-async fn latest_order(
+pub(crate) async fn latest_order(
     state: &AppState,
     customer: &Customer,
     analyzer: &Analyzer,

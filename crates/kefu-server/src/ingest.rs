@@ -27,6 +27,8 @@ pub struct Posted {
 pub struct Received {
     pub posted: Posted,
     pub bot: Option<Posted>,
+    /// The bot's decision: `answer`, `clarify` or `hand_off`.
+    pub bot_action: Option<&'static str>,
 }
 
 /// Builds the idempotency record of a webhook delivery once the ids are decided, so the record
@@ -88,7 +90,7 @@ pub async fn shopper_message(
             Ok(_) => {
                 remember(state, &posted.conversation);
                 publish(state, &posted, CustomerBrief::from(customer));
-                let bot = if posted.conversation.state == ConversationState::Bot {
+                let turn = if posted.conversation.state == ConversationState::Bot {
                     let question = crate::bot::Question {
                         posted: &posted,
                         analyzer: &analyzer,
@@ -98,7 +100,15 @@ pub async fn shopper_message(
                 } else {
                     None
                 };
-                return Ok(Received { posted, bot });
+                let (bot, bot_action) = match turn {
+                    Some((reply, action)) => (Some(reply), Some(action)),
+                    None => (None, None),
+                };
+                return Ok(Received {
+                    posted,
+                    bot,
+                    bot_action,
+                });
             }
             Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => {
                 state.hot.forget_conversation(customer.id);

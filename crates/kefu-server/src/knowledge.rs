@@ -98,6 +98,11 @@ impl KnowledgeService {
         KnowledgeService::new(embedder, segmenter)
     }
 
+    /// The sentence encoder, when it loaded.
+    pub fn embedder(&self) -> Option<Arc<dyn Embedder>> {
+        self.embedder.clone()
+    }
+
     fn cache_of(&self, shop: ShopId) -> Arc<tokio::sync::Mutex<EmbeddingCache>> {
         let mut caches = self.caches.lock().unwrap_or_else(|p| p.into_inner());
         caches.entry(shop).or_default().clone()

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod hot;
 pub mod ingest;
 pub mod knowledge;
+pub mod lifecycle;
 pub mod llm;
 pub mod openapi;
 pub mod routes;

@@ -200,5 +200,32 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> StoreResult<Vec<BotTurnRecord>>;
 
+    /// Proposed entries, most asked first; all of them when `status` is `None`.
+    async fn knowledge_proposals(
+        &self,
+        shop: ShopId,
+        status: Option<ProposalStatus>,
+    ) -> StoreResult<Vec<KnowledgeProposal>>;
+    async fn knowledge_proposal(
+        &self,
+        shop: ShopId,
+        id: ProposalId,
+    ) -> StoreResult<Option<KnowledgeProposal>>;
+    /// Replaces the shop's open proposals with `proposals`; decided ones stay.
+    async fn replace_open_proposals(
+        &self,
+        shop: ShopId,
+        proposals: &[KnowledgeProposal],
+    ) -> StoreResult<()>;
+    /// Approves or dismisses an open proposal; `false` when it is not open (any more).
+    async fn decide_proposal(
+        &self,
+        shop: ShopId,
+        id: ProposalId,
+        status: ProposalStatus,
+        entry: Option<KnowledgeEntryId>,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
+
     async fn rebuild_projections(&self, shop: ShopId) -> StoreResult<u64>;
 }

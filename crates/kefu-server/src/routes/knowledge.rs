@@ -215,9 +215,24 @@ pub async fn create(
     JsonBody(input): JsonBody<EntryInput>,
 ) -> ApiResult<(StatusCode, Json<EntryView>)> {
     session.require(Role::can_edit_knowledge)?;
+    let entry = insert_entry(&state, session.shop(), &input, EntryStatus::Draft).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(EntryView::new(&entry, state.clock.now())),
+    ))
+}
+
+/// Checks and stores a new entry (with `default_status` unless the input names one) and
+/// rebuilds the index.
+pub(crate) async fn insert_entry(
+    state: &AppState,
+    shop: ShopId,
+    input: &EntryInput,
+    default_status: EntryStatus,
+) -> ApiResult<KnowledgeEntry> {
     let fields = input.fields()?;
     let status = match input.status.as_deref() {
-        None => EntryStatus::Draft,
+        None => default_status,
         Some(s) => parse_status(s)?,
     };
     if status == EntryStatus::Retired {
@@ -226,7 +241,7 @@ pub async fn create(
     let now = state.clock.now();
     let entry = KnowledgeEntry {
         id: KnowledgeEntryId::new(),
-        shop: session.shop(),
+        shop,
         fields,
         status,
         version: 1,
@@ -235,8 +250,8 @@ pub async fn create(
         stats: KnowledgeStats::default(),
     };
     state.store.insert_knowledge_entry(&entry).await?;
-    changed(&state, session.shop()).await?;
-    Ok((StatusCode::CREATED, Json(EntryView::new(&entry, now))))
+    changed(state, shop).await?;
+    Ok(entry)
 }
 
 async fn load(state: &AppState, shop: ShopId, id: KnowledgeEntryId) -> ApiResult<KnowledgeEntry> {

@@ -1,6 +1,7 @@
 //! HTTP routes, one module per resource; each owns its `router()`.
 
 pub mod analysis;
+pub mod assist;
 pub mod auth;
 pub mod conversations;
 pub mod customers;
@@ -8,6 +9,7 @@ pub mod imports;
 pub mod knowledge;
 pub mod knowledge_files;
 pub mod live;
+pub mod proposals;
 pub mod web;
 pub mod webhooks;
 pub mod widget;
@@ -19,11 +21,13 @@ use axum::Router;
 pub fn api() -> Router<AppState> {
     Router::new()
         .merge(analysis::router())
+        .merge(assist::router())
         .merge(auth::router())
         .merge(conversations::router())
         .merge(customers::router())
         .merge(knowledge::router())
         .merge(live::router())
+        .merge(proposals::router())
         .merge(webhooks::router())
         .merge(widget::router())
 }

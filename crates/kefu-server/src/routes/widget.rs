@@ -196,6 +196,8 @@ pub struct WidgetSent {
     pub message: MessageView,
     /// The bot's reply, when the bot serves the conversation.
     pub reply: Option<MessageView>,
+    /// What the reply is: `answer` (which the shopper may rate), `clarify` or `hand_off`.
+    pub reply_action: Option<&'static str>,
 }
 
 /// The shopper sends a message; a new conversation opens if none is open.
@@ -219,7 +221,8 @@ pub async fn send(
         Json(WidgetSent {
             conversation_id: received.posted.conversation.id,
             message: MessageView::from(&received.posted.message),
-            reply: received.bot.map(|b| MessageView::from(&b.message)),
+            reply: received.bot.as_ref().map(|b| MessageView::from(&b.message)),
+            reply_action: received.bot_action,
         }),
     ))
 }

@@ -200,8 +200,149 @@ async fn a_threatening_shopper_is_handed_off_even_on_a_known_question(backend: T
     assert!(seen["conversation"]["hand_off"]["summary"]["topic"].is_string());
 }
 
+/// A visitor the shop does not know (no user id): a new customer each time.
+async fn anonymous(app: &TestApp) -> String {
+    let a = app
+        .post(
+            "/api/v1/widget/sessions",
+            None,
+            &json!({ "shop": app.shop.slug() }),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    a.body["token"].as_str().expect("token").to_owned()
+}
+
+async fn agents_get_suggestions_and_admins_keep_the_base_alive(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let boss = app.login(&app.shop, &app.shop.supervisor).await;
+    let agent = app.login(&app.shop, &app.shop.agent).await;
+    let entries = seed(&app, &boss).await;
+
+    // Once people serve, the agent gets the bot's answers as suggestions, filled in.
+    let visitor = app.shopper(&app.shop).await;
+    let sent = say(&app, &visitor, "转人工").await;
+    let conversation = sent["conversation_id"].as_str().expect("id").to_owned();
+    say(&app, &visitor, "我的快递到哪了").await;
+    let path = format!("/api/v1/conversations/{conversation}/suggestions");
+    let s = app.get(&path, Some(&agent)).await;
+    assert_eq!(s.status, 200, "{:?}", s.body);
+    assert_eq!(s.body["question"], "我的快递到哪了");
+    let best = &s.body["suggestions"][0];
+    assert_eq!(best["key"], "kb-5");
+    assert_eq!(best["complete"], true);
+    let order_no = &app.shop.order.order_no;
+    assert_eq!(
+        best["answer"],
+        format!("亲，您的订单{order_no}由顺丰配送，单号SF1234567890123")
+    );
+    assert!(s.body["suggestions"].as_array().expect("list").len() <= 3);
+    let other_agent = app.login(&app.other, &app.other.agent).await;
+    assert_eq!(app.get(&path, Some(&other_agent)).await.status, 404);
+    let kb5 = entries[4]["id"].as_str().expect("id");
+    let used = app
+        .post(
+            &format!("/api/v1/knowledge/{kb5}/used"),
+            Some(&agent),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((used.status, used.body["hits"].as_i64()), (200, Some(1)));
+
+    // Questions nobody wrote an entry for, from several shoppers.
+    for text in [
+        "你们的营业执照能发我看看吗",
+        "可以看一下你们店的营业执照吗",
+        "营业执照给我看下",
+        "能开增值税专用发票吗",
+        "可以开专票吗",
+    ] {
+        let v = anonymous(&app).await;
+        let sent = say(&app, &v, text).await;
+        assert_eq!(sent["reply_action"], "hand_off", "{text}: {sent:?}");
+    }
+    let refresh = "/api/v1/knowledge/proposals/refresh";
+    let denied = app.post(refresh, Some(&agent), &json!({})).await;
+    assert_eq!((denied.status, denied.code()), (403, "forbidden"));
+    let listed = app.post(refresh, Some(&boss), &json!({})).await;
+    assert_eq!(listed.status, 200, "{:?}", listed.body);
+    assert!(listed.body["refreshed_at"].is_string());
+    let proposals = listed.body["proposals"].as_array().expect("list").clone();
+    let licence = proposals
+        .iter()
+        .find(|p| {
+            p["question"]
+                .as_str()
+                .is_some_and(|q| q.contains("营业执照"))
+        })
+        .unwrap_or_else(|| panic!("a 营业执照 proposal: {proposals:#?}"));
+    assert!(licence["askers"].as_i64().expect("n") >= 2, "{licence:?}");
+    assert_eq!(
+        app.get("/api/v1/knowledge/proposals", Some(&agent))
+            .await
+            .body["proposals"]
+            .as_array()
+            .map(Vec::len),
+        Some(proposals.len()),
+        "agents may read the proposals"
+    );
+
+    // Approve with an answer: a published entry the bot answers with at once.
+    let id = licence["id"].as_str().expect("id");
+    let approve = format!("/api/v1/knowledge/proposals/{id}/approve");
+    let body = json!({
+        "question": licence["question"],
+        "similar": licence["similar"],
+        "answer": "亲，本店营业执照在店铺首页「店铺资质」里可以查看哦～",
+        "tags": ["资质"],
+    });
+    let bad = app
+        .post(
+            &approve,
+            Some(&boss),
+            &json!({ "question": "", "answer": "x" }),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    let created = app.post(&approve, Some(&boss), &body).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["status"], "published");
+    let again = app.post(&approve, Some(&boss), &body).await;
+    assert_eq!((again.status, again.code()), (409, "conflict"));
+    let v = anonymous(&app).await;
+    let sent = say(&app, &v, "营业执照在哪里看").await;
+    assert_eq!(sent["reply_action"], "answer", "{sent:?}");
+
+    // Dismissed and approved questions are not proposed again.
+    for p in proposals.iter().filter(|p| p["id"] != licence["id"]) {
+        let path = format!(
+            "/api/v1/knowledge/proposals/{}/dismiss",
+            p["id"].as_str().expect("id")
+        );
+        let d = app.post(&path, Some(&boss), &json!({})).await;
+        assert_eq!(
+            (d.status, d.body["status"].as_str()),
+            (200, Some("dismissed"))
+        );
+        assert_eq!(app.post(&path, Some(&boss), &json!({})).await.status, 409);
+    }
+    let missing = "/api/v1/knowledge/proposals/0196a0c4-0000-7000-8000-000000000000/dismiss";
+    assert_eq!(app.post(missing, Some(&boss), &json!({})).await.status, 404);
+    let listed = app.post(refresh, Some(&boss), &json!({})).await;
+    assert_eq!(listed.body["proposals"], json!([]), "{:?}", listed.body);
+
+    // The least useful published entries are listed for retirement (1 of 6 here).
+    let r = app.get("/api/v1/knowledge/retirement", Some(&agent)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let listed = r.body["entries"].as_array().expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["usefulness"], 0.0);
+    assert_eq!(listed[0]["entry"]["status"], "published");
+}
+
 both_backends!(
     the_bot_answers_takes_ratings_and_hands_off_with_a_summary,
     unknown_questions_and_upset_shoppers_go_to_people,
     a_threatening_shopper_is_handed_off_even_on_a_known_question,
+    agents_get_suggestions_and_admins_keep_the_base_alive,
 );

@@ -27,6 +27,10 @@ const SQLITE: &[Migration] = &[
         version: 4,
         sql: include_str!("../../migrations/sqlite/0004_bot_turns.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/sqlite/0005_knowledge_proposals.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -45,6 +49,10 @@ const POSTGRES: &[Migration] = &[
     Migration {
         version: 4,
         sql: include_str!("../../migrations/postgres/0004_bot_turns.sql"),
+    },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/postgres/0005_knowledge_proposals.sql"),
     },
 ];
 

@@ -754,6 +754,41 @@ impl Store for SqlStore {
         self.unanswered(shop, since, limit).await
     }
 
+    async fn knowledge_proposals(
+        &self,
+        shop: ShopId,
+        status: Option<ProposalStatus>,
+    ) -> StoreResult<Vec<KnowledgeProposal>> {
+        self.proposals(shop, status).await
+    }
+
+    async fn knowledge_proposal(
+        &self,
+        shop: ShopId,
+        id: ProposalId,
+    ) -> StoreResult<Option<KnowledgeProposal>> {
+        self.proposal_by_id(shop, id).await
+    }
+
+    async fn replace_open_proposals(
+        &self,
+        shop: ShopId,
+        proposals: &[KnowledgeProposal],
+    ) -> StoreResult<()> {
+        self.replace_open(shop, proposals).await
+    }
+
+    async fn decide_proposal(
+        &self,
+        shop: ShopId,
+        id: ProposalId,
+        status: ProposalStatus,
+        entry: Option<KnowledgeEntryId>,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.decide(shop, id, status, entry, at).await
+    }
+
     async fn rebuild_projections(&self, shop: ShopId) -> StoreResult<u64> {
         let mut log = Vec::new();
         let mut after = 0;

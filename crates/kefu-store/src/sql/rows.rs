@@ -23,7 +23,7 @@ pub(super) fn id<T: FromStr>(row: &AnyRow, col: &str) -> StoreResult<T> {
         .map_err(|_| StoreError::corrupt(format!("{col}: not an id: {s}")))
 }
 
-fn opt_id<T: FromStr>(row: &AnyRow, col: &str) -> StoreResult<Option<T>> {
+pub(super) fn opt_id<T: FromStr>(row: &AnyRow, col: &str) -> StoreResult<Option<T>> {
     let s: Option<String> = get(row, col)?;
     s.map(|s| {
         s.parse()
@@ -36,7 +36,7 @@ pub(super) fn ts(row: &AnyRow, col: &str) -> StoreResult<Timestamp> {
     Ok(Timestamp::from_millis(get(row, col)?))
 }
 
-fn opt_ts(row: &AnyRow, col: &str) -> StoreResult<Option<Timestamp>> {
+pub(super) fn opt_ts(row: &AnyRow, col: &str) -> StoreResult<Option<Timestamp>> {
     Ok(get::<Option<i64>>(row, col)?.map(Timestamp::from_millis))
 }
 
@@ -50,7 +50,7 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
-fn named<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+pub(super) fn named<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
     let s: String = get(row, col)?;
     parse(&s).ok_or_else(|| StoreError::corrupt(format!("{col}: unknown value {s}")))
 }
