@@ -18,6 +18,13 @@ export function formatFen(fen: number): string {
   return `${sign}¥${yuan.format(Math.abs(fen) / 100)}`;
 }
 
+/** 0.873 → "87%"; small values keep a decimal: 0.004 → "0.4%". */
+export function percent(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '';
+  const v = p * 100;
+  return `${v > 0 && v < 10 ? v.toFixed(1) : Math.round(v).toString()}%`;
+}
+
 /** Number of Unicode code points, matching the server's character count. */
 export function charCount(text: string): number {
   let n = 0;

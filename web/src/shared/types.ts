@@ -64,6 +64,33 @@ export interface ConversationCustomer {
   vip_level: number;
 }
 
+/** Why the bot gave a conversation to people. */
+export type HandOffReason =
+  | 'customer_request'
+  | 'human_only_topic'
+  | 'negative_emotion'
+  | 'repeated_miss'
+  | 'low_confidence'
+  | 'vip'
+  | 'bot_error';
+
+/** What the agent who takes over needs at a glance. */
+export interface HandOffSummary {
+  /** What the shopper asks about: a sensitive category, or the closest entry's tag or question. */
+  topic: string | null;
+  /** The shopper's last message before the hand-off. */
+  question: string;
+  /** `anger`, `anxiety`, `disappointment`, `satisfaction`, `gratitude`, if one was read. */
+  emotion: string | null;
+  /** The shopper's latest order: number and status (`TB2026… · 已发货`). */
+  order: string | null;
+}
+
+export interface HandOff {
+  reason: HandOffReason;
+  summary: HandOffSummary;
+}
+
 export interface ConversationSummary {
   id: string;
   state: ConversationState;
@@ -75,6 +102,8 @@ export interface ConversationSummary {
   last_message: LastMessage | null;
   created_at: string;
   updated_at: string;
+  /** Set once the bot handed the conversation to people; absent from older servers. */
+  hand_off?: HandOff | null;
 }
 
 export interface Customer {
@@ -112,11 +141,55 @@ export interface Order {
   tracking_no: string | null;
 }
 
+export type BotAction = 'answer' | 'clarify' | 'hand_off';
+
+/** An entry the bot named; `question` is null when the entry no longer exists. */
+export interface NamedEntry {
+  id: string;
+  key: string | null;
+  question: string | null;
+}
+
+/** One of the bot's turns: the shopper's message, the bot's reply and why. */
+export interface BotTurn {
+  question_id: string;
+  reply_id: string;
+  action: BotAction;
+  /** The answer's entry, or the two entries offered. */
+  entries: NamedEntry[];
+  reason: HandOffReason | null;
+  /** The ranker's probability for the best entry, 0–1. */
+  confidence: number;
+  /** The shopper's rating of an answer, once given. */
+  helpful: boolean | null;
+  at: string;
+}
+
 export interface ConversationDetail {
   conversation: ConversationSummary;
   messages: Message[];
   customer: Customer;
   orders: Order[];
+  /** The bot's turns, oldest first. */
+  bot_turns?: BotTurn[];
+}
+
+/** A knowledge-base answer to the shopper's latest message (agent assist). */
+export interface Suggestion {
+  entry_id: string;
+  key: string | null;
+  question: string;
+  /** Filled with the shopper's latest order; still holds `{order.…}` when `complete` is false. */
+  answer: string;
+  complete: boolean;
+  probability: number;
+}
+
+export interface Suggestions {
+  /** The shopper message the suggestions answer; null before the shopper wrote. */
+  message_id: string | null;
+  question: string | null;
+  suggestions: Suggestion[];
 }
 
 export interface WidgetSessionRequest {
@@ -141,6 +214,14 @@ export interface WidgetMessages {
 export interface WidgetSendResponse {
   conversation_id: string;
   message: Message;
+  /** The bot's reply, when the bot serves the conversation. */
+  reply?: Message | null;
+  /** What the reply is; only an `answer` may be rated. */
+  reply_action?: BotAction | null;
+}
+
+export interface WidgetRating {
+  helpful: boolean;
 }
 
 /** Frames pushed by the server on /api/v1/live. */
@@ -208,15 +289,6 @@ export interface EntryInput {
   version?: number;
 }
 
-export type HandOffReason =
-  | 'customer_request'
-  | 'human_only_topic'
-  | 'negative_emotion'
-  | 'repeated_miss'
-  | 'low_confidence'
-  | 'vip'
-  | 'bot_error';
-
 /** What the bot would do with a question; `entry` and `options` are entry ids. */
 export type BotDecision =
   | { action: 'answer'; entry: string; confidence: number }
@@ -247,4 +319,36 @@ export interface BotSettings {
   negative_emotion_intensity: number;
   max_misses: number;
   vip_to_human: boolean;
+}
+
+/* ---- Knowledge base upkeep: proposals (待添加问题) and retirement (建议下架) ---- */
+
+/** A group of questions the bot could not answer, proposed as a new entry. */
+export interface KnowledgeProposal {
+  id: string;
+  /** The group's most central question: the proposed standard question. */
+  question: string;
+  similar: string[];
+  /** Times asked, and by how many shoppers (conversations). */
+  asked: number;
+  askers: number;
+  status: 'open' | 'approved' | 'dismissed';
+  created_at: string;
+}
+
+export interface ProposalList {
+  /** When the proposals were last computed; null before the first time. */
+  refreshed_at: string | null;
+  proposals: KnowledgeProposal[];
+}
+
+export interface RetirementCandidate {
+  entry: KnowledgeEntry;
+  /** Helpful rate × share of answers not followed by a hand-off, 0–1. */
+  usefulness: number;
+}
+
+export interface RetirementList {
+  /** Least useful first. */
+  entries: RetirementCandidate[];
 }

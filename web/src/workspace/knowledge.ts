@@ -7,8 +7,12 @@ import type {
   KnowledgeImportResult,
   KnowledgeList,
   KnowledgeSearchResult,
+  ProposalList,
+  RetirementList,
 } from '@/shared/types';
 import { api, session } from './session';
+
+export { percent } from '@/shared/format';
 
 export const ENTRY_STATUSES: readonly EntryStatus[] = ['draft', 'in_review', 'published', 'retired'];
 
@@ -85,12 +89,6 @@ export function splitLines(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** 0.873 → "87%"; small values keep a decimal: 0.004 → "0.4%". */
-export function percent(p: number | null | undefined): string {
-  if (p === null || p === undefined || !Number.isFinite(p)) return '';
-  const v = p * 100;
-  return `${v > 0 && v < 10 ? v.toFixed(1) : Math.round(v).toString()}%`;
-}
 
 /** The format of a file by its name, or null when it is none the server reads. */
 export function formatOfFile(name: string): FileFormat | null {
@@ -111,6 +109,7 @@ function query(params: Record<string, string | number | null | undefined>): stri
 }
 
 const entryPath = (id: string) => `/knowledge/${encodeURIComponent(id)}`;
+const proposalPath = (id: string) => `/knowledge/proposals/${encodeURIComponent(id)}`;
 
 export const knowledgeApi = {
   list: (filters: { q?: string; tag?: string | null; status?: EntryStatus | null }) =>
@@ -133,6 +132,14 @@ export const knowledgeApi = {
       CONTENT_TYPES[format],
     ),
   exportFile: (format: FileFormat) => api.download(`/knowledge/export${query({ format })}`),
+  proposals: () => api.get<ProposalList>('/knowledge/proposals'),
+  refreshProposals: () => api.post<ProposalList>('/knowledge/proposals/refresh'),
+  /** Creates the entry (published unless `input.status` says otherwise) and closes the proposal. */
+  approveProposal: (id: string, input: EntryInput) =>
+    api.post<KnowledgeEntry>(`${proposalPath(id)}/approve`, input),
+  dismissProposal: (id: string) =>
+    api.post<{ id: string; status: 'dismissed' }>(`${proposalPath(id)}/dismiss`),
+  retirement: () => api.get<RetirementList>('/knowledge/retirement'),
   settings: () => api.get<BotSettings>('/settings/bot'),
   saveSettings: (settings: BotSettings) => api.put<BotSettings>('/settings/bot', settings),
 };

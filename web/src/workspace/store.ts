@@ -10,10 +10,21 @@ import type {
   ConversationSummary,
   LiveFrame,
   Message,
+  Suggestion,
+  Suggestions,
 } from '@/shared/types';
 import { api, session } from './session';
 
 export type ListTab = 'open' | 'closed';
+
+/** A suggested answer the agent chose, on its way into the reply box of its conversation. */
+export interface ComposerFill {
+  conversationId: string;
+  entryId: string;
+  text: string;
+  /** Distinguishes two clicks on the same suggestion. */
+  seq: number;
+}
 
 const SEEN_LIMIT = 1000;
 
@@ -63,9 +74,19 @@ export function createWorkspaceStore() {
 
   const seen = reactive<Record<string, number>>(loadSeen());
 
+  /** Agent assist: the knowledge base's answers to the open conversation's latest shopper message. */
+  const suggestions = shallowRef<(Suggestions & { conversationId: string }) | null>(null);
+  const suggestionsLoading = ref(false);
+  const suggestionsError = shallowRef<unknown>(null);
+  const composerFill = shallowRef<ComposerFill | null>(null);
+  let suggestionsSeq = 0;
+  let fillSeq = 0;
+  let suggestionsTimer: ReturnType<typeof setTimeout> | null = null;
+
   let listSeq = 0;
   let detailSeq = 0;
   let listRefreshTimer: ReturnType<typeof setTimeout> | null = null;
+  let detailRefreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   function saveSeen(): void {
     const entries = Object.entries(seen);
@@ -156,6 +177,67 @@ export function createWorkspaceStore() {
     }, 150);
   }
 
+  async function loadSuggestions(id: string): Promise<void> {
+    const seq = ++suggestionsSeq;
+    suggestionsLoading.value = true;
+    try {
+      const res = await api.get<Suggestions>(
+        `/conversations/${encodeURIComponent(id)}/suggestions`,
+      );
+      if (seq !== suggestionsSeq || selectedId.value !== id) return;
+      suggestions.value = { ...res, conversationId: id };
+      suggestionsError.value = null;
+    } catch (err) {
+      if (seq === suggestionsSeq && selectedId.value === id) suggestionsError.value = err;
+    } finally {
+      if (seq === suggestionsSeq) suggestionsLoading.value = false;
+    }
+  }
+
+  /** A new shopper message in the open conversation: new suggestions for it. */
+  function scheduleSuggestions(messageId: string): void {
+    const current = suggestions.value;
+    if (current && current.conversationId === selectedId.value && current.message_id === messageId) {
+      return;
+    }
+    if (suggestionsTimer) clearTimeout(suggestionsTimer);
+    suggestionsTimer = setTimeout(() => {
+      suggestionsTimer = null;
+      if (selectedId.value) void loadSuggestions(selectedId.value);
+    }, 200);
+  }
+
+  /** Puts a suggestion's answer into the reply box of the open conversation (not sent). */
+  function useSuggestion(suggestion: Suggestion): void {
+    const id = selectedId.value;
+    if (!id) return;
+    fillSeq += 1;
+    composerFill.value = {
+      conversationId: id,
+      entryId: suggestion.entry_id,
+      text: suggestion.answer,
+      seq: fillSeq,
+    };
+  }
+
+  /** The agent sent an answer that came from a suggestion: one more use of its entry. */
+  async function suggestionUsed(entryId: string): Promise<void> {
+    try {
+      await api.post<{ hits: number }>(`/knowledge/${encodeURIComponent(entryId)}/used`);
+    } catch {
+      // A statistic only: the reply itself was sent.
+    }
+  }
+
+  /** Re-reads the open conversation soon (its bot turns are not pushed live). */
+  function scheduleDetailRefresh(): void {
+    if (detailRefreshTimer) return;
+    detailRefreshTimer = setTimeout(() => {
+      detailRefreshTimer = null;
+      if (selectedId.value) void loadDetail(selectedId.value, true);
+    }, 250);
+  }
+
   async function setTab(next: ListTab): Promise<void> {
     if (tab.value === next) return;
     tab.value = next;
@@ -190,8 +272,11 @@ export function createWorkspaceStore() {
     selectedId.value = id;
     detail.value = null;
     detailError.value = null;
+    suggestions.value = null;
+    suggestionsError.value = null;
     const summary = conversations.value.find((c) => c.id === id);
     markSeen(id, summary?.last_message?.at);
+    void loadSuggestions(id);
     await loadDetail(id, false);
   }
 
@@ -202,6 +287,8 @@ export function createWorkspaceStore() {
         messages: mergeMessages(detail.value.messages, [message]),
       };
       markSeen(conversationId, message.at);
+      if (message.sender === 'bot') scheduleDetailRefresh();
+      if (message.sender === 'shopper') scheduleSuggestions(message.id);
     }
     const list = conversations.value;
     const index = list.findIndex((c) => c.id === conversationId);
@@ -258,7 +345,10 @@ export function createWorkspaceStore() {
   /** After (re)connecting: fetch everything again so no event is missed. */
   function onReady(): void {
     void loadList();
-    if (selectedId.value) void loadDetail(selectedId.value, true);
+    if (selectedId.value) {
+      void loadDetail(selectedId.value, true);
+      void loadSuggestions(selectedId.value);
+    }
   }
 
   const live = new LiveConnection(() => session.token, { onFrame, onReady });
@@ -274,6 +364,14 @@ export function createWorkspaceStore() {
       clearTimeout(listRefreshTimer);
       listRefreshTimer = null;
     }
+    if (detailRefreshTimer) {
+      clearTimeout(detailRefreshTimer);
+      detailRefreshTimer = null;
+    }
+    if (suggestionsTimer) {
+      clearTimeout(suggestionsTimer);
+      suggestionsTimer = null;
+    }
   }
 
   return {
@@ -287,11 +385,19 @@ export function createWorkspaceStore() {
     detailLoading,
     detailError,
     unread,
+    suggestions,
+    suggestionsLoading,
+    suggestionsError,
+    composerFill,
     liveStatus: live.status,
     setTab,
     select,
     sendReply,
     closeSelected,
+    useSuggestion,
+    suggestionUsed,
+    reloadSuggestions: () =>
+      selectedId.value ? loadSuggestions(selectedId.value) : Promise.resolve(),
     reloadList: loadList,
     reloadDetail: () => (selectedId.value ? loadDetail(selectedId.value, true) : Promise.resolve()),
     start,
