@@ -233,7 +233,7 @@ pub struct KnowledgeProposal {
     pub shop: ShopId,
     pub question: String,
     pub similar: Vec<String>,
-    /// Times asked, and in how many conversations.
+    /// Times asked, and by how many shoppers.
     pub asked: i64,
     pub askers: i64,
     pub status: ProposalStatus,

@@ -29,9 +29,7 @@ pub const N_FEATURES: usize = 10;
 /// likely: the fit keeps these weights at zero or above. Without the constraint a base of
 /// templated entries (the same questions for each of many products) teaches the ranker that
 /// a closer match is a worse one, and it ranks below any single signal.
-const MONOTONE: [bool; N_FEATURES] = [
-    true, true, true, true, true, true, true, true, true, false,
-];
+const MONOTONE: [bool; N_FEATURES] = [true, true, true, true, true, true, true, true, true, false];
 
 pub type Features = [f32; N_FEATURES];
 

@@ -10,10 +10,10 @@
 //! the conversation in the bot's hands, logged; the shopper's next message tries again.
 
 use crate::error::{ApiError, ApiResult};
-use crate::ingest::{Posted, publish, remember};
+use crate::ingest::{Posted, publish_view, remember};
 use crate::knowledge::ShopKnowledge;
 use crate::state::AppState;
-use crate::views::CustomerBrief;
+use crate::views::{CustomerBrief, MessageView};
 use kefu_domain::conversation::{decide_bot_turn, fold_new};
 use kefu_domain::*;
 use kefu_knowledge::bot::{BotInput, OrderFacts, hand_off_notice, respond};
@@ -213,7 +213,11 @@ async fn append(
                     message,
                 };
                 remember(state, &posted.conversation);
-                publish(state, &posted, CustomerBrief::from(customer));
+                let view = MessageView {
+                    bot_action: Some(decision.action()),
+                    ..MessageView::from(&posted.message)
+                };
+                publish_view(state, &posted, view, CustomerBrief::from(customer));
                 return Ok(Some(posted));
             }
             Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => {

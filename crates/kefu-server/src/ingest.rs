@@ -253,10 +253,20 @@ fn fold(current: Option<Conversation>, events: &[Envelope]) -> ApiResult<Posted>
 /// Pushes a stored message: the whole picture to the shop's agents, the message alone to the
 /// shopper (who must not see internal state such as assignment).
 pub(crate) fn publish(state: &AppState, posted: &Posted, customer: CustomerBrief) {
+    publish_view(state, posted, MessageView::from(&posted.message), customer);
+}
+
+/// [`publish`] with the message's view given (a bot reply carries its action).
+pub(crate) fn publish_view(
+    state: &AppState,
+    posted: &Posted,
+    view: MessageView,
+    customer: CustomerBrief,
+) {
     let shop = posted.conversation.shop;
     let message = LiveFrame::MessageCreated {
         conversation: posted.conversation.id,
-        message: MessageView::from(&posted.message),
+        message: view,
     }
     .to_json();
     state.bus.publish(Topic::Shop(shop), message.clone());

@@ -77,7 +77,7 @@ pub async fn refresh_proposals(state: &AppState, shop: ShopId) -> ApiResult<()> 
                 continue;
             }
             let vector = embedder.embed(&normalized);
-            texts.push((t.question_text.clone(), t.conversation.to_string(), vector));
+            texts.push((t.question_text.clone(), t.customer.to_string(), vector));
         }
         let questions: Vec<Unanswered<'_>> = texts
             .iter()

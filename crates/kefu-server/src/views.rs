@@ -217,6 +217,29 @@ pub struct MessageView {
     pub text: String,
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
+    /// For a bot reply: `answer` (the shopper may rate it), `clarify` or `hand_off`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot_action: Option<&'static str>,
+    /// For a bot answer the shopper rated: whether it helped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helpful: Option<bool>,
+}
+
+impl MessageView {
+    /// The views of `messages`, with the bot's replies marked from its `turns`.
+    pub fn with_turns(messages: &[Message], turns: &[kefu_store::BotTurnRecord]) -> Vec<Self> {
+        messages
+            .iter()
+            .map(|m| {
+                let mut view = MessageView::from(m);
+                if let Some(turn) = turns.iter().find(|t| t.reply == m.id) {
+                    view.bot_action = Some(turn.decision.action());
+                    view.helpful = turn.helpful;
+                }
+                view
+            })
+            .collect()
+    }
 }
 
 impl From<&Message> for MessageView {
@@ -228,6 +251,8 @@ impl From<&Message> for MessageView {
             agent_id: m.sender.agent(),
             text: m.text.as_str().to_owned(),
             at: m.at,
+            bot_action: None,
+            helpful: None,
         }
     }
 }

@@ -129,6 +129,8 @@ pub struct BotTurnRecord {
     /// The `bot_decided` event.
     pub event: EventId,
     pub conversation: ConversationId,
+    /// The shopper of the conversation.
+    pub customer: CustomerId,
     /// The shopper's message decided on, and its text.
     pub question: MessageId,
     pub question_text: String,

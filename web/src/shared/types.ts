@@ -50,6 +50,10 @@ export interface Message {
   agent_id: string | null;
   text: string;
   at: string;
+  /** For a bot reply: what it was (only answers can be rated). */
+  bot_action?: 'answer' | 'clarify' | 'hand_off';
+  /** For a rated bot answer: the shopper's verdict. */
+  helpful?: boolean;
 }
 
 export interface LastMessage {

@@ -32,8 +32,8 @@ pub struct Suggestion {
     pub question: String,
     /// The answer, with variables filled from the shopper's latest order.
     pub answer: String,
-    /// False when a variable could not be filled (no order, not shipped yet): `answer` still
-    /// holds it as `{order.…}` for the agent to complete.
+    /// False when a variable could not be filled (no order, not shipped yet): `answer` holds
+    /// the ones that could be filled and keeps the others as `{order.…}` for the agent.
     pub complete: bool,
     pub probability: f32,
 }
@@ -86,14 +86,24 @@ pub async fn suggestions(
         .into_iter()
         .filter_map(|c| {
             let entry = knowledge.entry(c.entry)?;
+            // What the order can fill is filled; the rest stays `{order.…}` for the agent.
+            let missing = std::cell::Cell::new(false);
             let filled = kefu_knowledge::template::render(&entry.fields.answer, |name| {
-                order.as_ref().and_then(|o| o.value(name))
+                Some(
+                    order
+                        .as_ref()
+                        .and_then(|o| o.value(name))
+                        .unwrap_or_else(|| {
+                            missing.set(true);
+                            format!("{{{name}}}")
+                        }),
+                )
             });
             Some(Suggestion {
                 entry_id: entry.id,
                 key: entry.fields.key.clone(),
                 question: entry.fields.question.clone(),
-                complete: filled.is_ok(),
+                complete: filled.is_ok() && !missing.get(),
                 answer: filled.unwrap_or_else(|_| entry.fields.answer.clone()),
                 probability: c.probability,
             })

@@ -147,7 +147,7 @@ pub async fn detail(
                 vip_level: customer.vip_level,
             },
         ),
-        messages: messages.iter().map(MessageView::from).collect(),
+        messages: MessageView::with_turns(&messages, &turns),
         customer,
         orders,
         bot_turns,

@@ -32,7 +32,7 @@ pub struct ProposalView {
     /// The most central question of the group: the proposed standard question.
     pub question: String,
     pub similar: Vec<String>,
-    /// Times asked, and in how many conversations.
+    /// Times asked, and by how many shoppers.
     pub asked: i64,
     pub askers: i64,
     /// open | approved | dismissed

@@ -173,12 +173,13 @@ pub async fn history(
         }));
     };
     let messages = state.store.messages(visitor.shop, c.id, HISTORY).await?;
+    let turns = state.store.bot_turns(visitor.shop, c.id).await?;
     Ok(Json(WidgetHistory {
         conversation: Some(WidgetConversation {
             id: c.id,
             state: c.state,
         }),
-        messages: messages.iter().map(MessageView::from).collect(),
+        messages: MessageView::with_turns(&messages, &turns),
     }))
 }
 
@@ -221,7 +222,10 @@ pub async fn send(
         Json(WidgetSent {
             conversation_id: received.posted.conversation.id,
             message: MessageView::from(&received.posted.message),
-            reply: received.bot.as_ref().map(|b| MessageView::from(&b.message)),
+            reply: received.bot.as_ref().map(|b| MessageView {
+                bot_action: received.bot_action,
+                ..MessageView::from(&b.message)
+            }),
             reply_action: received.bot_action,
         }),
     ))

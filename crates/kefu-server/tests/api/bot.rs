@@ -97,6 +97,22 @@ async fn the_bot_answers_takes_ratings_and_hands_off_with_a_summary(backend: Tes
         (counted["hits"].as_i64(), counted["unhelpful"].as_i64()),
         (Some(1), Some(1))
     );
+    // A reloaded widget still knows which replies are answers and how they were rated.
+    let history = app.get("/api/v1/widget/messages", Some(&visitor)).await;
+    let rated = history.body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["id"] == answer.as_str())
+        .expect("the answer is in the history");
+    assert_eq!(
+        (rated["bot_action"].as_str(), rated["helpful"].as_bool()),
+        (Some("answer"), Some(false))
+    );
+    assert!(
+        history.body["messages"][0].get("bot_action").is_none(),
+        "shopper messages carry none"
+    );
 
     // Asking for a person hands off at once, with what the agent needs.
     let sent = say(&app, &visitor, "转人工").await;
@@ -239,6 +255,23 @@ async fn agents_get_suggestions_and_admins_keep_the_base_alive(backend: TestBack
     assert!(s.body["suggestions"].as_array().expect("list").len() <= 3);
     let other_agent = app.login(&app.other, &app.other.agent).await;
     assert_eq!(app.get(&path, Some(&other_agent)).await.status, 404);
+    // A shopper with no order: what cannot be filled stays marked for the agent.
+    let stranger = anonymous(&app).await;
+    let sent = say(&app, &stranger, "转人工").await;
+    say(&app, &stranger, "我的快递到哪了").await;
+    let conversation_of_stranger = sent["conversation_id"].as_str().expect("id");
+    let s = app
+        .get(
+            &format!("/api/v1/conversations/{conversation_of_stranger}/suggestions"),
+            Some(&agent),
+        )
+        .await;
+    assert_eq!(s.body["suggestions"][0]["key"], "kb-5");
+    assert_eq!(s.body["suggestions"][0]["complete"], false);
+    assert_eq!(
+        s.body["suggestions"][0]["answer"],
+        "亲，您的订单{order.no}由{order.carrier}配送，单号{order.tracking_no}"
+    );
     let kb5 = entries[4]["id"].as_str().expect("id");
     let used = app
         .post(

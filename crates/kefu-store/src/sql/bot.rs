@@ -7,15 +7,17 @@ use crate::{BotTurnRecord, StoreResult};
 use kefu_domain::*;
 use sqlx::any::AnyRow;
 
-/// A turn with its question's text, which lives with the messages.
+/// A turn with its question's text (from the messages) and its shopper (from the conversation).
 const SELECT: &str = "SELECT b.event_id, b.conversation_id, b.question_id, b.reply_id, b.decision, \
-     b.helpful, b.at, m.text AS question_text \
-     FROM bot_turns b JOIN messages m ON m.id = b.question_id";
+     b.helpful, b.at, m.text AS question_text, c.customer_id \
+     FROM bot_turns b JOIN messages m ON m.id = b.question_id \
+     JOIN conversations c ON c.id = b.conversation_id";
 
 fn turn(row: &AnyRow) -> StoreResult<BotTurnRecord> {
     Ok(BotTurnRecord {
         event: id(row, "event_id")?,
         conversation: id(row, "conversation_id")?,
+        customer: id(row, "customer_id")?,
         question: id(row, "question_id")?,
         question_text: get(row, "question_text")?,
         reply: id(row, "reply_id")?,
