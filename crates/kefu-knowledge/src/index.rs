@@ -14,7 +14,7 @@ use kefu_text::segment::Segmenter;
 use crate::bm25::Bm25;
 use crate::prep::{Prepared, prepare};
 use crate::rank::{Example, Features, N_FEATURES, Ranker};
-use crate::vectors::{Quantized, Vectors, dot, normalized};
+use crate::vectors::{Quantized, SignBits, Vectors, dot, normalized};
 
 /// Turns a sentence into a unit vector; the knowledge base uses USE-m3 (kefu-encoder).
 pub trait Embedder: Send + Sync {
@@ -57,6 +57,9 @@ const MIN_TRAINING_QUERIES: usize = 30;
 /// query would otherwise spend its time on.
 const SHORTLIST_FROM: usize = 1_024;
 const SHORTLIST: usize = 128;
+/// Before the quantised centroids, the entries are cut to this many by their centroids' sign
+/// bits (see [`SignBits`]).
+const FIRST_CUT: usize = 1_024;
 
 /// The retrieval index of one knowledge base.
 pub struct Index {
@@ -76,6 +79,7 @@ pub struct Index {
     /// One normalised mean vector per entry, and the same quantised for the first pass.
     centroids: Vectors,
     coarse: Quantized,
+    signs: SignBits,
     ranker: Ranker,
     fitted: bool,
 }
@@ -182,6 +186,7 @@ impl Index {
             bigrams,
             vectors,
             coarse: Quantized::of(&centroids),
+            signs: SignBits::of(&centroids),
             centroids,
             ranker: Ranker::fallback(),
             fitted: false,
@@ -295,12 +300,7 @@ impl Index {
             |row: usize| skip_row == Some(row) || skip_entry == Some(self.row_entry[row] as usize);
         if let Some(q) = &query.vector {
             if entries > SHORTLIST_FROM {
-                let mut coarse = Vec::with_capacity(entries);
-                self.coarse.dot_all(q, &mut coarse);
-                if let Some(e) = skip_entry {
-                    coarse[e] = f32::NEG_INFINITY;
-                }
-                for e in top_k(&coarse, SHORTLIST) {
+                for e in self.shortlist(q, skip_entry) {
                     self.score_rows(q, e, skip_row, &mut s);
                 }
             } else {
@@ -332,6 +332,27 @@ impl Index {
             }
         }
         s
+    }
+
+    /// The [`SHORTLIST`] entries whose centroids are closest to `q`: a first cut by sign bits,
+    /// then the 8-bit codes of what is left.
+    fn shortlist(&self, q: &[f32], skip_entry: Option<usize>) -> Vec<usize> {
+        let mut distances = Vec::with_capacity(self.ids.len());
+        self.signs.distances(q, &mut distances);
+        let mut cut: Vec<usize> = (0..distances.len())
+            .filter(|&e| Some(e) != skip_entry)
+            .collect();
+        if cut.len() > FIRST_CUT {
+            cut.select_nth_unstable_by_key(FIRST_CUT, |&e| distances[e]);
+            cut.truncate(FIRST_CUT);
+        }
+        let mut coarse = Vec::with_capacity(cut.len());
+        self.coarse.dot_rows(q, &cut, &mut coarse);
+        if coarse.len() > SHORTLIST {
+            coarse.select_nth_unstable_by(SHORTLIST, |a, b| b.1.total_cmp(&a.1));
+            coarse.truncate(SHORTLIST);
+        }
+        coarse.into_iter().map(|(e, _)| e).collect()
     }
 
     /// Scores entry `e`'s rows (but `skip_row`) against the query vector exactly.
