@@ -76,6 +76,15 @@ impl Answer {
 
 impl TestApp {
     pub async fn spawn(backend: TestBackend) -> Self {
+        Self::spawn_with(backend, |state| state).await
+    }
+
+    /// Like [`TestApp::spawn`], with the server's state adjusted first (a language model for
+    /// the bot, for instance).
+    pub async fn spawn_with(
+        backend: TestBackend,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
         let store = TestStore::new(backend).await;
         let clock = Arc::new(ManualClock::new(SystemClock.now()));
         let shop = seed(&*store.store, "demo").await;
@@ -87,6 +96,7 @@ impl TestApp {
             b"test-visitor-key-0123456789abcdef".to_vec(),
             Limits::default(),
         );
+        let state = configure(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");

@@ -42,6 +42,7 @@ async fn chat(
         "乱" => "not json".into_response(),
         "编" => reply("亲，今天下单立减30元，3天内必到哦"),
         "禁" => reply("这个我不知道，你自己看吧"),
+        "今天能发吗" => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy").into_response(),
         _ => reply("亲～16点前付款的订单当天就发货啦，请放心哦"),
     }
 }
@@ -141,3 +142,58 @@ async fn no_server_and_no_setting_mean_the_plain_answer() {
     };
     assert!(Phraser::from_settings(&off).is_none());
 }
+
+/// The bot in a live conversation with phrasing on: the model's words reach the shopper,
+/// grounded on the entry it answers with; when the model fails the plain answer goes out.
+async fn the_bot_sends_the_models_phrasing_and_falls_back_to_the_plain_answer(
+    backend: kefu_testkit::TestBackend,
+) {
+    use kefu_testkit::TestApp;
+    let (base, seen) = stub().await;
+    let app = TestApp::spawn_with(backend, |state| {
+        state.with_phraser(Phraser::from_settings(&settings(&base)))
+    })
+    .await;
+    let boss = app.login(&app.shop, &app.shop.supervisor).await;
+    crate::knowledge::seed(&app, &boss).await;
+    let visitor = app.shopper(&app.shop).await;
+    let say = |text: &'static str| {
+        let app = &app;
+        let visitor = &visitor;
+        async move {
+            let a = app
+                .post(
+                    "/api/v1/widget/messages",
+                    Some(visitor),
+                    &json!({ "text": text }),
+                )
+                .await;
+            assert_eq!(a.status, 201, "{:?}", a.body);
+            a.body
+        }
+    };
+    let sent = say("几天能发货").await;
+    assert_eq!(sent["reply_action"], "answer");
+    assert_eq!(
+        sent["reply"]["text"],
+        "亲～16点前付款的订单当天就发货啦，请放心哦"
+    );
+    let (auth, body) = seen.lock().expect("lock").last().cloned().expect("called");
+    assert_eq!(auth.as_deref(), Some("Bearer sk-test"));
+    let system = body["messages"][0]["content"]
+        .as_str()
+        .expect("system prompt");
+    assert!(
+        system.contains("亲，16点前付款当天发货哦～"),
+        "grounded on the entry: {system}"
+    );
+
+    let sent = say("今天能发吗").await;
+    assert_eq!(sent["reply_action"], "answer");
+    assert_eq!(
+        sent["reply"]["text"], PLAIN,
+        "the model failed: the plain answer"
+    );
+}
+
+kefu_testkit::both_backends!(the_bot_sends_the_models_phrasing_and_falls_back_to_the_plain_answer);
