@@ -48,13 +48,18 @@ pub async fn refresh_proposals(state: &AppState, shop: ShopId) -> ApiResult<()> 
         )
     })?;
     let knowledge = state.knowledge.for_shop(&*state.store, shop, now).await?;
-    let decided: HashSet<String> = state
-        .store
-        .knowledge_proposals(shop, None)
-        .await?
+    let existing = state.store.knowledge_proposals(shop, None).await?;
+    let decided: HashSet<String> = existing
         .iter()
         .filter(|p| p.status != ProposalStatus::Open)
         .flat_map(|p| p.questions().map(|q| kefu_text::normalize(q).text))
+        .collect();
+    // An open proposal that comes back with the same standard question keeps its id and age,
+    // so a page opened before the refresh can still approve it.
+    let open: Vec<(String, ProposalId, Timestamp)> = existing
+        .iter()
+        .filter(|p| p.status == ProposalStatus::Open)
+        .map(|p| (p.question.clone(), p.id, p.created_at))
         .collect();
     let turns = state
         .store
@@ -96,17 +101,23 @@ pub async fn refresh_proposals(state: &AppState, shop: ShopId) -> ApiResult<()> 
     })?;
     let records: Vec<KnowledgeProposal> = proposals
         .into_iter()
-        .map(|p| KnowledgeProposal {
-            id: ProposalId::new(),
-            shop,
-            question: p.question,
-            similar: p.similar,
-            asked: p.asked as i64,
-            askers: p.askers as i64,
-            status: ProposalStatus::Open,
-            entry: None,
-            created_at: now,
-            decided_at: None,
+        .map(|p| {
+            let (id, created_at) = open
+                .iter()
+                .find(|(question, _, _)| *question == p.question)
+                .map_or((ProposalId::new(), now), |(_, id, at)| (*id, *at));
+            KnowledgeProposal {
+                id,
+                shop,
+                question: p.question,
+                similar: p.similar,
+                asked: p.asked as i64,
+                askers: p.askers as i64,
+                status: ProposalStatus::Open,
+                entry: None,
+                created_at,
+                decided_at: None,
+            }
         })
         .collect();
     state.store.replace_open_proposals(shop, &records).await?;

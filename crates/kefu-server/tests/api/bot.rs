@@ -310,6 +310,11 @@ async fn agents_get_suggestions_and_admins_keep_the_base_alive(backend: TestBack
         })
         .unwrap_or_else(|| panic!("a 营业执照 proposal: {proposals:#?}"));
     assert!(licence["askers"].as_i64().expect("n") >= 2, "{licence:?}");
+    let again = app.post(refresh, Some(&boss), &json!({})).await;
+    assert_eq!(
+        again.body["proposals"], listed.body["proposals"],
+        "a refresh with nothing new keeps the same proposals and ids"
+    );
     assert_eq!(
         app.get("/api/v1/knowledge/proposals", Some(&agent))
             .await
