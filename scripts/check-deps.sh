@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The pure crates stay pure: no database, web framework or async runtime in kefu-domain,
-# kefu-demo, kefu-text, kefu-encoder or kefu-knowledge (see ARCHITECTURE.md). Fails if one of
+# kefu-demo, kefu-text, kefu-encoder, kefu-knowledge or kefu-engine (see ARCHITECTURE.md). Fails if one of
 # those crates pulls in a forbidden one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for pure in kefu-domain kefu-demo kefu-text kefu-encoder kefu-knowledge; do
+for pure in kefu-domain kefu-demo kefu-text kefu-encoder kefu-knowledge kefu-engine; do
   deps=$(cargo tree -p "$pure" -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u)
   for forbidden in sqlx axum tokio hyper reqwest; do
     if grep -qx "$forbidden" <<<"$deps"; then
@@ -14,5 +14,5 @@ for pure in kefu-domain kefu-demo kefu-text kefu-encoder kefu-knowledge; do
     fi
   done
 done
-[ "$status" = 0 ] && echo "check-deps: kefu-domain, kefu-demo, kefu-text, kefu-encoder and kefu-knowledge are free of I/O crates"
+[ "$status" = 0 ] && echo "check-deps: kefu-domain, kefu-demo, kefu-text, kefu-encoder, kefu-knowledge and kefu-engine are free of I/O crates"
 exit "$status"

@@ -23,6 +23,8 @@ pub enum Bench {
     /// The bot's decision per question over a large knowledge base, against Python
     /// rank_bm25 + jieba.
     Bot(crate::bench_bot::BotArgs),
+    /// One routing decision with 500 agents and 5,000 conversations waiting.
+    Route(crate::bench_route::RouteArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,6 +56,7 @@ pub async fn run(which: Bench) -> Result<()> {
         Bench::Ingest(args) => ingest(args).await,
         Bench::Text(args) => crate::bench_text::text(args),
         Bench::Bot(args) => crate::bench_bot::bot(args),
+        Bench::Route(args) => crate::bench_route::route(args),
     }
 }
 

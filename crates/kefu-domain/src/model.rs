@@ -210,6 +210,36 @@ impl Order {
 }
 
 named_enum!(
+    /// Whether an agent takes new conversations.
+    AgentStatus {
+        /// Takes new conversations up to their limit.
+        Online = "online",
+        /// Serves the conversations they have; takes no new ones.
+        Busy = "busy",
+        /// Stepped away; takes no new ones (their conversations wait for them a while).
+        Away = "away",
+        /// Gone; their conversations go back to the queue.
+        Offline = "offline",
+    }
+);
+
+named_enum!(
+    /// How urgently a waiting conversation needs a person, least urgent first (the derived
+    /// order ranks them).
+    Priority {
+        Normal = "normal",
+        /// The shopper is complaining.
+        Complaint = "complaint",
+        /// A VIP or high-value customer.
+        Vip = "vip",
+        /// A topic only people may handle (funds, defects, privacy).
+        HumanOnly = "human_only",
+        /// A major complaint for the crisis team (重大投诉).
+        Crisis = "crisis",
+    }
+);
+
+named_enum!(
     /// How a conversation reached the shop.
     Channel {
         /// The shop's web chat widget.
