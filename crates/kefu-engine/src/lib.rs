@@ -2,7 +2,10 @@
 //! and replayable from the log. They do no I/O and read no clock.
 //!
 //! - [`routing`]: queues, eligible agents and least-loaded assignment.
+//! - [`sla`]: first-response, reply-interval and 3-minute clocks, warnings and breaches, and
+//!   the daily red line.
 
 pub mod routing;
+pub mod sla;
 
 pub use routing::{Need, Router, RoutingError, Seat};
