@@ -25,6 +25,8 @@ pub enum Bench {
     Bot(crate::bench_bot::BotArgs),
     /// One routing decision with 500 agents and 5,000 conversations waiting.
     Route(crate::bench_route::RouteArgs),
+    /// A simulated shop day through routing and the SLA clocks: its KPIs and invariants.
+    ShopDay(crate::bench_route::DayArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,6 +59,7 @@ pub async fn run(which: Bench) -> Result<()> {
         Bench::Text(args) => crate::bench_text::text(args),
         Bench::Bot(args) => crate::bench_bot::bot(args),
         Bench::Route(args) => crate::bench_route::route(args),
+        Bench::ShopDay(args) => crate::bench_route::shop_day(args),
     }
 }
 

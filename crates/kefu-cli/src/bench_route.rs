@@ -150,3 +150,36 @@ pub fn route(args: RouteArgs) -> Result<()> {
     println!("{}", serde_json::to_string(&figures)?);
     Ok(())
 }
+
+#[derive(Debug, clap::Args)]
+pub struct DayArgs {
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    #[arg(long, default_value_t = 24)]
+    agents: usize,
+    /// Shoppers per hour at the busiest ordinary hour (the promotion hour has three times this).
+    #[arg(long, default_value_t = 180.0)]
+    peak_per_hour: f64,
+}
+
+/// `kefu bench shop-day`: a simulated shop day through routing and the SLA clocks; prints the
+/// day's KPIs and fails if an invariant broke.
+pub fn shop_day(args: DayArgs) -> Result<()> {
+    let plan = kefu_engine::sim::DayPlan {
+        seed: args.seed,
+        agents: args.agents,
+        peak_per_hour: args.peak_per_hour,
+        ..kefu_engine::sim::DayPlan::default()
+    };
+    let started = Instant::now();
+    let report = kefu_engine::sim::simulate(&plan);
+    let mut line = serde_json::to_value(&report)?;
+    line["seconds"] = serde_json::json!((started.elapsed().as_secs_f64() * 100.0).round() / 100.0);
+    println!("{line}");
+    anyhow::ensure!(
+        report.violations.is_empty(),
+        "routing invariants broken: {:?}",
+        report.violations
+    );
+    Ok(())
+}

@@ -4,8 +4,10 @@
 //! - [`routing`]: queues, eligible agents and least-loaded assignment.
 //! - [`sla`]: first-response, reply-interval and 3-minute clocks, warnings and breaches, and
 //!   the daily red line.
+//! - [`sim`]: a shop day through both, with its invariants and KPIs.
 
 pub mod routing;
+pub mod sim;
 pub mod sla;
 
 pub use routing::{Need, Router, RoutingError, Seat};

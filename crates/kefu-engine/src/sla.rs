@@ -77,7 +77,7 @@ pub enum SlaLevel {
 }
 
 /// A warning or breach to record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SlaSignal {
     pub clock: SlaClock,
     pub level: SlaLevel,
