@@ -370,7 +370,8 @@ async fn latencies(
     out
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
+/// The `p` quantile of sorted values, to two decimals (0 when empty).
+pub(crate) fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

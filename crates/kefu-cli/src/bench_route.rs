@@ -3,6 +3,7 @@
 //! round an agent finishes a conversation (a seat frees up), the router assigns the next
 //! waiting one, and a new shopper joins the queue, so the queue stays full.
 
+use crate::bench::pct;
 use anyhow::Result;
 use kefu_domain::{AgentId, AgentStatus, ConversationId, Priority, Tier, Timestamp};
 use kefu_engine::{Need, Router, Seat};
@@ -54,12 +55,6 @@ fn need(rng: &mut StdRng) -> (Need, Priority) {
         },
         priority,
     )
-}
-
-fn percentile(times: &mut [f64], p: f64) -> f64 {
-    times.sort_by(f64::total_cmp);
-    let v = times[((times.len() as f64 - 1.0) * p).round() as usize];
-    (v * 100.0).round() / 100.0
 }
 
 /// Assigns until nobody waiting can be served, as the pipeline does after every change,
@@ -134,6 +129,9 @@ pub fn route(args: RouteArgs) -> Result<()> {
         std::hint::black_box(router.position(probe));
         position.push(t.elapsed().as_secs_f64() * 1e6);
     }
+    for times in [&mut assign, &mut enqueue, &mut position] {
+        times.sort_by(f64::total_cmp);
+    }
     let v = router.violations();
     anyhow::ensure!(v.is_empty(), "routing invariants broken: {v:?}");
     let figures = Figures {
@@ -141,11 +139,11 @@ pub fn route(args: RouteArgs) -> Result<()> {
         agents: args.agents,
         waiting: router.waiting(),
         decisions: assign.len(),
-        assign_p50_us: percentile(&mut assign, 0.5),
-        assign_p99_us: percentile(&mut assign, 0.99),
-        assign_max_us: percentile(&mut assign, 1.0),
-        enqueue_p99_us: percentile(&mut enqueue, 0.99),
-        position_p99_us: percentile(&mut position, 0.99),
+        assign_p50_us: pct(&assign, 0.5),
+        assign_p99_us: pct(&assign, 0.99),
+        assign_max_us: pct(&assign, 1.0),
+        enqueue_p99_us: pct(&enqueue, 0.99),
+        position_p99_us: pct(&position, 0.99),
     };
     println!("{}", serde_json::to_string(&figures)?);
     Ok(())

@@ -11,7 +11,7 @@
 
 use crate::ids::*;
 use crate::model::named_enum;
-use crate::time::Timestamp;
+use crate::time::{SHOP_UTC_OFFSET_MS, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// The longest standard or similar question, in characters.
@@ -121,8 +121,8 @@ pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
 fn shop_midnight((y, m, d): (i32, u8, u8)) -> Option<Timestamp> {
     let month = time::Month::try_from(m).ok()?;
     let date = time::Date::from_calendar_date(y, month, d).ok()?;
-    let utc = date.midnight().assume_utc().unix_timestamp() - 8 * 3600;
-    Some(Timestamp::from_millis(utc * 1000))
+    let utc_ms = date.midnight().assume_utc().unix_timestamp() * 1000 - SHOP_UTC_OFFSET_MS;
+    Some(Timestamp::from_millis(utc_ms))
 }
 
 impl EntryDraft {

@@ -21,4 +21,4 @@ pub use knowledge::{
 };
 pub use model::*;
 pub use text::{MAX_MESSAGE_CHARS, MessageText, TextError};
-pub use time::{Clock, ManualClock, SystemClock, Timestamp};
+pub use time::{Clock, ManualClock, SHOP_UTC_OFFSET_MS, SystemClock, Timestamp};

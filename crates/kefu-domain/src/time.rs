@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// Shop time is China Standard Time: UTC+8, no daylight saving.
+pub const SHOP_UTC_OFFSET_MS: i64 = 8 * 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
 /// An instant, in whole milliseconds since 1970-01-01T00:00:00Z.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(i64);
@@ -47,9 +51,19 @@ impl Timestamp {
         Self::parse_rfc3339(&local)
     }
 
+    /// The hour of day in shop time (0–23).
+    pub fn shop_hour(self) -> u8 {
+        ((self.0 + SHOP_UTC_OFFSET_MS).rem_euclid(DAY_MS) / 3_600_000) as u8
+    }
+
+    /// The shop-time day, counted from 1970-01-01.
+    pub fn shop_day(self) -> i64 {
+        (self.0 + SHOP_UTC_OFFSET_MS).div_euclid(DAY_MS)
+    }
+
     /// The time as a shopper in China reads it, to the minute: `2026-12-01 18:05` (UTC+8).
     pub fn to_shop_minute(self) -> String {
-        let local = self.plus_millis(8 * 3_600_000);
+        let local = self.plus_millis(SHOP_UTC_OFFSET_MS);
         match OffsetDateTime::from_unix_timestamp_nanos(i128::from(local.0) * 1_000_000) {
             Ok(t) => format!(
                 "{:04}-{:02}-{:02} {:02}:{:02}",
@@ -183,6 +197,12 @@ mod tests {
     fn shop_minutes_are_china_standard_time() {
         let t = Timestamp::parse_rfc3339("2026-11-30T16:05:59Z").expect("valid");
         assert_eq!(t.to_shop_minute(), "2026-12-01 00:05");
+        assert_eq!(t.shop_hour(), 0);
+        let before = t.plus_millis(-360_000);
+        assert_eq!(
+            (before.shop_hour(), before.shop_day() + 1),
+            (23, t.shop_day())
+        );
     }
 
     #[test]

@@ -46,15 +46,8 @@ impl Default for SlaPolicy {
 impl SlaPolicy {
     /// Whether a burst starting at `at` counts toward the 3-minute reply rate.
     pub fn counted(&self, at: Timestamp) -> bool {
-        let hour = shop_hour(at);
-        (self.counted_from_hour..self.counted_to_hour).contains(&hour)
+        (self.counted_from_hour..self.counted_to_hour).contains(&at.shop_hour())
     }
-}
-
-/// The hour of day in shop time (UTC+8).
-fn shop_hour(at: Timestamp) -> u8 {
-    let ms = at.as_millis() + 8 * 3_600_000;
-    (ms.rem_euclid(86_400_000) / 3_600_000) as u8
 }
 
 /// Which clock.
@@ -291,8 +284,7 @@ pub fn over_the_line(breaches: &[SlaSignal], line: RedLine) -> Vec<(AgentId, i64
     let mut counts: std::collections::BTreeMap<(AgentId, i64), usize> = Default::default();
     for s in breaches.iter().filter(|s| s.level == SlaLevel::Breach) {
         if let Some(agent) = s.agent {
-            let day = (s.at.as_millis() + 8 * 3_600_000).div_euclid(86_400_000);
-            *counts.entry((agent, day)).or_default() += 1;
+            *counts.entry((agent, s.at.shop_day())).or_default() += 1;
         }
     }
     counts

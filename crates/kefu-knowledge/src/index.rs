@@ -299,21 +299,13 @@ impl Index {
         let skipped =
             |row: usize| skip_row == Some(row) || skip_entry == Some(self.row_entry[row] as usize);
         if let Some(q) = &query.vector {
-            if entries > SHORTLIST_FROM {
-                for e in self.shortlist(q, skip_entry) {
-                    self.score_rows(q, e, skip_row, &mut s);
-                }
+            let scored = if entries > SHORTLIST_FROM {
+                self.shortlist(q, skip_entry)
             } else {
-                let mut dots = Vec::with_capacity(rows);
-                self.vectors.dot_all(q, &mut dots);
-                for (row, &d) in dots.iter().enumerate() {
-                    let e = self.row_entry[row] as usize;
-                    if !skipped(row) && d > s.cos[e] {
-                        s.cos[e] = d;
-                        s.cos_row[e] = row as u32;
-                    }
-                }
-                s.cos_known.fill(true);
+                (0..entries).filter(|&e| Some(e) != skip_entry).collect()
+            };
+            for e in scored {
+                self.score_rows(q, e, skip_row, &mut s);
             }
         }
         let mut buf = vec![0.0f32; rows];

@@ -41,15 +41,6 @@ impl Vectors {
     pub fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.dim..(i + 1) * self.dim]
     }
-
-    /// `out[i] = query · row i` for every row.
-    pub fn dot_all(&self, query: &[f32], out: &mut Vec<f32>) {
-        out.clear();
-        if self.dim == 0 {
-            return;
-        }
-        out.extend(self.data.chunks_exact(self.dim).map(|row| dot(query, row)));
-    }
 }
 
 /// Unit vectors quantised to 8 bits, each row scaled so its largest component is ±127: a
@@ -101,22 +92,7 @@ impl Quantized {
         self.scale.is_empty()
     }
 
-    /// `out[i] ≈ query · row i` for every row (within about 1 % of a unit vector's length).
-    pub fn dot_all(&self, query: &[f32], out: &mut Vec<f32>) {
-        out.clear();
-        if self.dim == 0 {
-            return;
-        }
-        let (q, q_scale) = quantize(query);
-        out.extend(
-            self.data
-                .chunks_exact(self.dim)
-                .zip(&self.scale)
-                .map(|(row, s)| dot_i8(&q, row) as f32 * s * q_scale),
-        );
-    }
-
-    /// `(i, ≈ query · row i)` for the given rows only.
+    /// `(i, ≈ query · row i)` for the given rows (within about 1 % of a unit vector's length).
     pub fn dot_rows(&self, query: &[f32], rows: &[usize], out: &mut Vec<(usize, f32)>) {
         out.clear();
         if self.dim == 0 {
@@ -268,9 +244,11 @@ mod tests {
         }
         rows.push(&[0.0; 64]);
         let query = normalized((0..64).map(|_| next()).collect());
-        let (mut exact, mut coarse) = (Vec::new(), Vec::new());
-        rows.dot_all(&query, &mut exact);
-        Quantized::of(&rows).dot_all(&query, &mut coarse);
+        let exact: Vec<f32> = (0..rows.len()).map(|i| dot(&query, rows.row(i))).collect();
+        let all: Vec<usize> = (0..rows.len()).collect();
+        let mut pairs = Vec::new();
+        Quantized::of(&rows).dot_rows(&query, &all, &mut pairs);
+        let coarse: Vec<f32> = pairs.iter().map(|p| p.1).collect();
         assert_eq!(coarse.len(), exact.len());
         for (e, c) in exact.iter().zip(&coarse) {
             assert!((e - c).abs() < 0.01, "{e} vs {c}");
@@ -295,8 +273,9 @@ mod tests {
         v.push(&[0.0, 0.0, 1.0]);
         assert_eq!(v.len(), 2);
         assert!((v.row(0)[0] - 0.6).abs() < 1e-6);
-        let mut out = Vec::new();
-        v.dot_all(&[0.0, 0.0, 1.0], &mut out);
+        let out: Vec<f32> = (0..v.len())
+            .map(|i| dot(&[0.0, 0.0, 1.0], v.row(i)))
+            .collect();
         assert_eq!(out, vec![0.0, 1.0]);
         assert_eq!(normalized(vec![0.0, 0.0]), vec![0.0, 0.0]);
     }

@@ -10,7 +10,7 @@
 //! the conversation in the bot's hands, logged; the shopper's next message tries again.
 
 use crate::error::{ApiError, ApiResult};
-use crate::ingest::{Posted, publish_view, remember};
+use crate::ingest::{ATTEMPTS, Posted, publish_view, remember};
 use crate::knowledge::ShopKnowledge;
 use crate::state::AppState;
 use crate::views::{CustomerBrief, MessageView};
@@ -23,9 +23,6 @@ use kefu_text::entities::EntityKind;
 
 /// Customers at this VIP level or above are "VIP" for the bot's `vip_to_human` setting.
 pub const VIP_LEVEL: u8 = 4;
-
-/// How often the bot's append is retried after another write moved the conversation on.
-const ATTEMPTS: usize = 3;
 
 /// What the shopper wrote, as the bot reads it.
 #[derive(Debug)]

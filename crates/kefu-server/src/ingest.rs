@@ -13,7 +13,7 @@ use kefu_domain::*;
 use kefu_store::{AppendBatch, IdempotencyRecord, StoreError};
 
 /// How often a write is retried after losing a race with another writer.
-const ATTEMPTS: usize = 3;
+pub(crate) const ATTEMPTS: usize = 3;
 
 /// A message that was stored and pushed.
 #[derive(Debug, Clone)]
@@ -220,7 +220,8 @@ pub(crate) fn remember(state: &AppState, c: &Conversation) {
     }
 }
 
-async fn load(
+/// A conversation of the shop and its customer; 404 for either missing.
+pub(crate) async fn load(
     state: &AppState,
     shop: ShopId,
     id: ConversationId,

@@ -56,11 +56,7 @@ pub async fn suggestions(
     IdPath(id): IdPath<ConversationId>,
 ) -> ApiResult<Json<Suggestions>> {
     let shop = session.shop();
-    let conversation = state
-        .store
-        .conversation(shop, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    let (_, customer) = crate::ingest::load(&state, shop, id).await?;
     let messages = state.store.messages(shop, id, RECENT_MESSAGES).await?;
     let Some(latest) = messages.iter().rev().find(|m| m.sender == Sender::Shopper) else {
         return Ok(Json(Suggestions {
@@ -69,11 +65,6 @@ pub async fn suggestions(
             suggestions: Vec::new(),
         }));
     };
-    let customer = state
-        .store
-        .customer(shop, conversation.customer)
-        .await?
-        .ok_or_else(|| ApiError::not_found("customer"))?;
     let knowledge = state
         .knowledge
         .for_shop(&*state.store, shop, state.clock.now())
