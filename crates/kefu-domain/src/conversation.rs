@@ -15,6 +15,7 @@ use crate::bot::{BotDecision, BotMemory};
 use crate::event::{Envelope, Event};
 use crate::ids::*;
 use crate::model::{Channel, Sender, Tier, named_enum};
+use crate::routing::{QueueRequest, SendBack, SendBackReason, SlaSignal, Waiting};
 use crate::text::MessageText;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,12 @@ pub enum TransitionError {
     BotNotServing,
     #[error("an agent must be assigned before replying")]
     NotAssigned,
+    #[error("the conversation is not waiting in a queue")]
+    NotQueued,
+    #[error("no agent holds the conversation")]
+    NotHeld,
+    #[error("the conversation is already there")]
+    NoChange,
 }
 
 /// The last message, kept on the conversation for lists.
@@ -82,6 +89,9 @@ pub struct Conversation {
     /// The bot's turns so far: misses in a row, its latest answer, its hand-off.
     #[serde(default, skip_serializing_if = "BotMemory::is_empty")]
     pub bot: BotMemory,
+    /// While it waits for a person: in which queue, how urgently, since when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
     /// How many events have been folded in; the store uses it for optimistic concurrency.
     pub version: u32,
 }
@@ -117,6 +127,15 @@ impl Conversation {
             last_message: None,
             message_count: 0,
             bot: BotMemory::default(),
+            // A log written before queues carried a priority opens straight into the queue.
+            waiting: (*state == ConversationState::Queued).then(|| Waiting {
+                tier: *tier,
+                priority: Default::default(),
+                skill: None,
+                due: None,
+                sent_back: None,
+                since: envelope.at,
+            }),
             version: 1,
         })
     }
@@ -145,19 +164,45 @@ impl Conversation {
                 });
                 self.message_count = self.message_count.saturating_add(1);
             }
-            Event::Queued { tier, .. } => {
+            Event::Queued {
+                tier,
+                priority,
+                skill,
+                due,
+                sent_back,
+                ..
+            } => {
                 self.state = S::Queued;
                 self.tier = *tier;
                 self.assigned_agent = None;
+                self.waiting = Some(Waiting {
+                    tier: *tier,
+                    priority: *priority,
+                    skill: skill.clone(),
+                    due: *due,
+                    sent_back: *sent_back,
+                    since: envelope.at,
+                });
             }
             Event::Assigned { agent, .. } => {
                 self.state = S::Assigned;
                 self.assigned_agent = Some(*agent);
+                self.waiting = None;
                 if self.tier == Tier::Bot {
                     self.tier = Tier::Standard;
                 }
             }
-            Event::Closed { .. } => self.state = S::Closed,
+            Event::Closed { .. } => {
+                self.state = S::Closed;
+                self.waiting = None;
+            }
+            Event::Transferred { .. } => {}
+            Event::SlaSignaled { .. } => {
+                // A clock's signal is bookkeeping, not activity: it does not move the
+                // conversation up the lists.
+                self.version = self.version.saturating_add(1);
+                return Ok(());
+            }
             Event::BotDecided { decision, .. } => {
                 if self.state != S::Bot {
                     return Err(TransitionError::BotNotServing);
@@ -184,8 +229,10 @@ pub struct Opening {
     /// The platform for webhook conversations.
     pub platform: Option<String>,
     /// The bot serves first (the shop has a knowledge base to answer from); otherwise the
-    /// conversation goes straight to the standard agents' queue.
+    /// conversation goes straight to `queue`.
     pub bot: bool,
+    /// Where it waits when the bot does not serve.
+    pub queue: QueueRequest,
 }
 
 /// A shopper wrote `text`. `current` is the customer's open conversation, if any.
@@ -219,13 +266,14 @@ pub fn decide_shopper_message(
                     tier: if opening.bot {
                         Tier::Bot
                     } else {
-                        Tier::Standard
+                        opening.queue.tier
                     },
                 },
             ));
             id
         }
     };
+    let opened = !out.is_empty();
     out.push(Envelope::new(
         shop,
         at,
@@ -236,7 +284,31 @@ pub fn decide_shopper_message(
             text,
         },
     ));
+    if opened && !opening.bot {
+        out.push(queued(shop, conversation, opening.queue, None, at));
+    }
     out
+}
+
+fn queued(
+    shop: ShopId,
+    conversation: ConversationId,
+    queue: QueueRequest,
+    sent_back: Option<SendBack>,
+    at: Timestamp,
+) -> Envelope {
+    Envelope::new(
+        shop,
+        at,
+        Event::Queued {
+            conversation,
+            tier: queue.tier,
+            priority: queue.priority,
+            skill: queue.skill,
+            due: queue.due,
+            sent_back,
+        },
+    )
 }
 
 /// An agent replies. An agent replying to a conversation nobody holds takes it first.
@@ -274,13 +346,14 @@ pub fn decide_agent_reply(
 }
 
 /// The bot's turn on the shopper's message `question`: the decision, the bot's reply, and for
-/// a hand-off the queue it goes to (human-only topics to the expert seats, the rest to the
-/// standard agents). Only a conversation the bot serves can take one.
+/// a hand-off the queue it goes to (`queue`, chosen by the caller's routing policy). Only a
+/// conversation the bot serves can take one.
 pub fn decide_bot_turn(
     conversation: &Conversation,
     question: MessageId,
     decision: BotDecision,
     reply: MessageText,
+    queue: QueueRequest,
     at: Timestamp,
 ) -> Result<Vec<Envelope>, TransitionError> {
     if !conversation.state.is_open() {
@@ -291,11 +364,7 @@ pub fn decide_bot_turn(
     }
     let id = conversation.id;
     let reply_id = MessageId::new();
-    let queue = match decision.reason() {
-        None => None,
-        Some(crate::HandOffReason::HumanOnlyTopic) => Some(Tier::Expert),
-        Some(_) => Some(Tier::Standard),
-    };
+    let hands_off = decision.reason().is_some();
     let mut out = vec![
         Envelope::new(
             conversation.shop,
@@ -318,17 +387,132 @@ pub fn decide_bot_turn(
             },
         ),
     ];
-    if let Some(tier) = queue {
-        out.push(Envelope::new(
-            conversation.shop,
-            at,
-            Event::Queued {
-                conversation: id,
-                tier,
-            },
-        ));
+    if hands_off {
+        out.push(queued(conversation.shop, id, queue, None, at));
     }
     Ok(out)
+}
+
+/// Routing gives a waiting conversation to an agent.
+pub fn decide_assign(
+    conversation: &Conversation,
+    agent: AgentId,
+    at: Timestamp,
+) -> Result<Envelope, TransitionError> {
+    match conversation.state {
+        ConversationState::Closed => Err(TransitionError::Closed),
+        ConversationState::Queued => Ok(Envelope::new(
+            conversation.shop,
+            at,
+            Event::Assigned {
+                conversation: conversation.id,
+                agent,
+            },
+        )),
+        _ => Err(TransitionError::NotQueued),
+    }
+}
+
+/// Where a transfer sends a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferTarget {
+    /// To this agent, at once.
+    Agent(AgentId),
+    /// To a group or tier's queue.
+    Queue(QueueRequest),
+}
+
+/// An agent passes a conversation on, keeping everything said so far, with a reason.
+pub fn decide_transfer(
+    conversation: &Conversation,
+    by: AgentId,
+    to: TransferTarget,
+    reason: String,
+    at: Timestamp,
+) -> Result<Vec<Envelope>, TransitionError> {
+    use ConversationState as S;
+    match conversation.state {
+        S::Closed => return Err(TransitionError::Closed),
+        S::Bot => return Err(TransitionError::NotQueued),
+        S::Queued | S::Assigned | S::Waiting => {}
+    }
+    let from = conversation.assigned_agent;
+    let next = match to {
+        TransferTarget::Agent(agent) => {
+            if from == Some(agent) {
+                return Err(TransitionError::NoChange);
+            }
+            Envelope::new(
+                conversation.shop,
+                at,
+                Event::Assigned {
+                    conversation: conversation.id,
+                    agent,
+                },
+            )
+        }
+        TransferTarget::Queue(queue) => {
+            let same = conversation.waiting.as_ref().is_some_and(|w| {
+                w.tier == queue.tier && w.skill == queue.skill && w.priority == queue.priority
+            });
+            if same {
+                return Err(TransitionError::NoChange);
+            }
+            queued(conversation.shop, conversation.id, queue, None, at)
+        }
+    };
+    let record = Envelope::new(
+        conversation.shop,
+        at,
+        Event::Transferred {
+            conversation: conversation.id,
+            by,
+            from,
+            reason,
+        },
+    );
+    Ok(vec![record, next])
+}
+
+/// Takes a conversation from its agent (silent past the limit, or gone offline) and puts it
+/// back at the front of `queue`.
+pub fn decide_send_back(
+    conversation: &Conversation,
+    reason: SendBackReason,
+    queue: QueueRequest,
+    at: Timestamp,
+) -> Result<Envelope, TransitionError> {
+    use ConversationState as S;
+    match (conversation.state, conversation.assigned_agent) {
+        (S::Closed, _) => Err(TransitionError::Closed),
+        (S::Assigned | S::Waiting, Some(agent)) => Ok(queued(
+            conversation.shop,
+            conversation.id,
+            queue,
+            Some(SendBack { agent, reason }),
+            at,
+        )),
+        _ => Err(TransitionError::NotHeld),
+    }
+}
+
+/// Records an SLA clock's warning or breach.
+pub fn decide_sla_signal(
+    conversation: &Conversation,
+    signal: SlaSignal,
+    at: Timestamp,
+) -> Result<Envelope, TransitionError> {
+    if !conversation.state.is_open() {
+        return Err(TransitionError::Closed);
+    }
+    Ok(Envelope::new(
+        conversation.shop,
+        at,
+        Event::SlaSignaled {
+            conversation: conversation.id,
+            signal,
+        },
+    ))
 }
 
 /// The shopper rates the bot's answer `reply` (which answered with `entry`).
@@ -419,6 +603,10 @@ mod tests {
         Timestamp::from_millis(ms)
     }
 
+    fn queue() -> QueueRequest {
+        QueueRequest::standard()
+    }
+
     #[test]
     fn a_shopper_opens_an_agent_takes_replies_and_closes() {
         let shop = ShopId::new();
@@ -432,11 +620,12 @@ mod tests {
                 channel: Channel::Widget,
                 platform: None,
                 bot: false,
+                queue: QueueRequest::standard(),
             },
             text("你好，纸尿裤什么时候发货？"),
             t(1),
         );
-        assert_eq!(first.len(), 2);
+        assert_eq!(first.len(), 3, "opened, posted, queued");
         let mut c = fold_new(None, &first).expect("opens");
         assert_eq!(c.state, ConversationState::Queued);
         assert_eq!(c.message_count, 1);
@@ -455,6 +644,7 @@ mod tests {
                 channel: Channel::Widget,
                 platform: None,
                 bot: false,
+                queue: QueueRequest::standard(),
             },
             text("好的"),
             t(3),
@@ -478,11 +668,12 @@ mod tests {
                 channel: Channel::Widget,
                 platform: None,
                 bot: false,
+                queue: QueueRequest::standard(),
             },
             text("在吗"),
             t(6),
         );
-        assert_eq!(next.len(), 2, "a closed conversation is never reopened");
+        assert_eq!(next.len(), 3, "a closed conversation is never reopened");
         assert_ne!(next[0].event.conversation(), c.id);
     }
 
@@ -498,6 +689,7 @@ mod tests {
                 channel: Channel::Webhook,
                 platform: Some("taobao".into()),
                 bot: false,
+                queue: QueueRequest::standard(),
             },
             text("在吗"),
             t(10),
@@ -576,6 +768,7 @@ mod tests {
                 channel: Channel::Widget,
                 platform: None,
                 bot: true,
+                queue: QueueRequest::standard(),
             },
             text("我的快递到哪了"),
             t(1),
@@ -588,7 +781,8 @@ mod tests {
             entry: a,
             confidence: 910,
         };
-        let turn = decide_bot_turn(&c, question, answer, text("已发货"), t(2)).expect("serving");
+        let turn =
+            decide_bot_turn(&c, question, answer, text("已发货"), queue(), t(2)).expect("serving");
         assert_eq!(turn.len(), 2, "an answer does not queue");
         c = fold_new(Some(c), &turn).expect("applies");
         log.extend(turn);
@@ -610,7 +804,8 @@ mod tests {
             options: [a, b],
             confidence: 400,
         };
-        let turn = decide_bot_turn(&c, question, clarify, text("您想问哪个"), t(4)).expect("ok");
+        let turn =
+            decide_bot_turn(&c, question, clarify, text("您想问哪个"), queue(), t(4)).expect("ok");
         c = fold_new(Some(c), &turn).expect("applies");
         log.extend(turn);
         assert_eq!(c.bot.misses, 2);
@@ -626,7 +821,14 @@ mod tests {
                 order: None,
             },
         };
-        let turn = decide_bot_turn(&c, question, hand_off, text("转人工"), t(5)).expect("ok");
+        let expert = QueueRequest {
+            tier: Tier::Expert,
+            priority: crate::Priority::HumanOnly,
+            skill: None,
+            due: None,
+        };
+        let turn =
+            decide_bot_turn(&c, question, hand_off, text("转人工"), expert, t(5)).expect("ok");
         assert_eq!(turn.len(), 3, "a hand-off queues");
         c = fold_new(Some(c), &turn).expect("applies");
         log.extend(turn);
@@ -640,7 +842,7 @@ mod tests {
             confidence: 990,
         };
         assert_eq!(
-            decide_bot_turn(&c, question, late, text("x"), t(6)).map(|_| ()),
+            decide_bot_turn(&c, question, late, text("x"), queue(), t(6)).map(|_| ()),
             Err(TransitionError::BotNotServing),
             "the bot does not talk over the queue"
         );
@@ -650,6 +852,94 @@ mod tests {
         c = fold_new(Some(c), &reply).expect("applies");
         log.extend(reply);
         assert_eq!(c.state, ConversationState::Waiting);
+        assert_eq!(replay(&log).expect("valid").get(&c.id), Some(&c));
+    }
+
+    #[test]
+    fn routing_assigns_transfers_sends_back_and_signals_without_moving_the_list() {
+        use crate::routing::{SlaClock, SlaLevel};
+        let shop = ShopId::new();
+        let (a, b) = (AgentId::new(), AgentId::new());
+        let vip = QueueRequest {
+            priority: crate::Priority::Vip,
+            skill: Some("物流".into()),
+            ..QueueRequest::standard()
+        };
+        let mut log = decide_shopper_message(
+            shop,
+            CustomerId::new(),
+            None,
+            Opening {
+                channel: Channel::Widget,
+                platform: None,
+                bot: false,
+                queue: vip.clone(),
+            },
+            text("快递丢了"),
+            t(1),
+        );
+        let mut c = fold_new(None, &log).expect("opens");
+        let waiting = c.waiting.clone().expect("waits");
+        assert_eq!(
+            (waiting.priority, waiting.skill.as_deref(), waiting.since),
+            (crate::Priority::Vip, Some("物流"), t(1))
+        );
+
+        let assign = decide_assign(&c, a, t(2)).expect("queued");
+        c = fold_new(Some(c), std::slice::from_ref(&assign)).expect("applies");
+        log.push(assign);
+        assert_eq!(
+            (c.state, c.assigned_agent, c.waiting.is_none()),
+            (ConversationState::Assigned, Some(a), true)
+        );
+        assert_eq!(
+            decide_assign(&c, b, t(3)).map(|_| ()),
+            Err(TransitionError::NotQueued)
+        );
+
+        assert_eq!(
+            decide_transfer(&c, a, TransferTarget::Agent(a), "x".into(), t(3)).map(|_| ()),
+            Err(TransitionError::NoChange)
+        );
+        let moved = decide_transfer(&c, a, TransferTarget::Agent(b), "需要物流专员".into(), t(3))
+            .expect("held");
+        assert!(matches!(moved[0].event, Event::Transferred { from: Some(f), .. } if f == a));
+        c = fold_new(Some(c), &moved).expect("applies");
+        log.extend(moved);
+        assert_eq!(c.assigned_agent, Some(b));
+
+        let back = decide_send_back(&c, SendBackReason::Silent, vip.clone(), t(4)).expect("held");
+        c = fold_new(Some(c), std::slice::from_ref(&back)).expect("applies");
+        log.push(back);
+        assert_eq!(c.state, ConversationState::Queued);
+        assert_eq!(
+            c.waiting.as_ref().and_then(|w| w.sent_back),
+            Some(SendBack {
+                agent: b,
+                reason: SendBackReason::Silent
+            })
+        );
+        assert_eq!(
+            decide_send_back(&c, SendBackReason::Offline, vip, t(5)).map(|_| ()),
+            Err(TransitionError::NotHeld)
+        );
+
+        let before = (c.updated_at, c.version);
+        let signal = SlaSignal {
+            clock: SlaClock::FirstResponse,
+            level: SlaLevel::Warning,
+            burst: t(1),
+            at: t(12),
+            agent: None,
+        };
+        let signaled = decide_sla_signal(&c, signal, t(12)).expect("open");
+        c = fold_new(Some(c), std::slice::from_ref(&signaled)).expect("applies");
+        log.push(signaled);
+        assert_eq!(
+            (c.updated_at, c.version),
+            (before.0, before.1 + 1),
+            "bookkeeping only"
+        );
         assert_eq!(replay(&log).expect("valid").get(&c.id), Some(&c));
     }
 }

@@ -5,7 +5,8 @@
 use crate::bot::BotDecision;
 use crate::conversation::ConversationState;
 use crate::ids::*;
-use crate::model::{Channel, Message, Sender, Tier};
+use crate::model::{Channel, Message, Priority, Sender, Tier};
+use crate::routing::{SendBack, SlaSignal};
 use crate::text::MessageText;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -30,15 +31,39 @@ pub enum Event {
         sender: Sender,
         text: MessageText,
     },
-    /// The conversation waits in a tier's queue.
+    /// The conversation waits in a tier's queue (a hand-off, an opening without the bot, a
+    /// transfer to a group, or sent back from a silent or departed agent).
     Queued {
         conversation: ConversationId,
         tier: Tier,
+        #[serde(default)]
+        priority: Priority,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        skill: Option<String>,
+        /// An offline message (留言), due then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<Timestamp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sent_back: Option<SendBack>,
     },
     /// An agent took (or was given) the conversation.
     Assigned {
         conversation: ConversationId,
         agent: AgentId,
+    },
+    /// An agent passed the conversation on, with the reason; the `Assigned` (to an agent) or
+    /// `Queued` (to a group or tier) that follows says where. Counted in the transfer rate.
+    Transferred {
+        conversation: ConversationId,
+        by: AgentId,
+        /// Who held it before, if anyone did.
+        from: Option<AgentId>,
+        reason: String,
+    },
+    /// An SLA clock warned or breached.
+    SlaSignaled {
+        conversation: ConversationId,
+        signal: SlaSignal,
     },
     /// The conversation ended.
     Closed {
@@ -74,7 +99,9 @@ impl Event {
             | Event::Assigned { conversation, .. }
             | Event::Closed { conversation, .. }
             | Event::BotDecided { conversation, .. }
-            | Event::BotRated { conversation, .. } => *conversation,
+            | Event::BotRated { conversation, .. }
+            | Event::Transferred { conversation, .. }
+            | Event::SlaSignaled { conversation, .. } => *conversation,
         }
     }
 
@@ -88,6 +115,8 @@ impl Event {
             Event::Closed { .. } => "closed",
             Event::BotDecided { .. } => "bot_decided",
             Event::BotRated { .. } => "bot_rated",
+            Event::Transferred { .. } => "transferred",
+            Event::SlaSignaled { .. } => "sla_signaled",
         }
     }
 }

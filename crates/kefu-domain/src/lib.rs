@@ -8,6 +8,7 @@ pub mod event;
 pub mod ids;
 pub mod knowledge;
 pub mod model;
+pub mod routing;
 pub mod text;
 pub mod time;
 
@@ -20,5 +21,6 @@ pub use knowledge::{
     ProposalStatus,
 };
 pub use model::*;
+pub use routing::{QueueRequest, SendBack, SendBackReason, SlaClock, SlaLevel, SlaSignal, Waiting};
 pub use text::{MAX_MESSAGE_CHARS, MessageText, TextError};
 pub use time::{Clock, ManualClock, SHOP_UTC_OFFSET_MS, SystemClock, Timestamp};

@@ -4,10 +4,14 @@
 //! - [`routing`]: queues, eligible agents and least-loaded assignment.
 //! - [`sla`]: first-response, reply-interval and 3-minute clocks, warnings and breaches, and
 //!   the daily red line.
+//! - [`hours`]: staffed hours, holidays, and when an offline message is due.
+//! - [`triage`]: which queue, priority and skill a conversation reaching people gets.
 //! - [`sim`]: a shop day through both, with its invariants and KPIs.
 
+pub mod hours;
 pub mod routing;
 pub mod sim;
 pub mod sla;
+pub mod triage;
 
 pub use routing::{Need, Router, RoutingError, Seat};

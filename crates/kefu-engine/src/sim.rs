@@ -10,6 +10,7 @@
 //! after a think-and-type delay, the shopper writes again a few times, and the conversation
 //! closes. Deterministic for a seed.
 
+use crate::hours::{Schedule, Shift};
 use crate::routing::{Need, Router, Seat};
 use crate::sla::{Answered, SlaLevel, SlaPolicy, SlaSignal, SlaState};
 use kefu_domain::{
@@ -148,7 +149,7 @@ impl Day {
 
     fn event(&mut self, c: ConversationId, ms: i64, event: Event) {
         let envelope = Envelope::new(self.shop, self.at(ms), event);
-        let policy = self.policy;
+        let policy = self.policy.clone();
         let Some(live) = self.live.get_mut(&c) else {
             return;
         };
@@ -230,6 +231,10 @@ impl Day {
             Event::Queued {
                 conversation: c,
                 tier,
+                priority,
+                skill: need.skill.clone(),
+                due: None,
+                sent_back: None,
             },
         );
         if self
@@ -413,6 +418,10 @@ impl Day {
             Event::Queued {
                 conversation: c,
                 tier: need.tier,
+                priority,
+                skill: need.skill.clone(),
+                due: None,
+                sent_back: None,
             },
         );
         if let Some(l) = self.live.get_mut(&c) {
@@ -422,7 +431,7 @@ impl Day {
 
     fn timers(&mut self, ms: i64) {
         let due: Vec<i64> = self.timers.range(..=ms).map(|(t, _)| *t).collect();
-        let policy = self.policy;
+        let policy = self.policy.clone();
         for t in due {
             let Some(convs) = self.timers.remove(&t) else {
                 continue;
@@ -491,7 +500,19 @@ pub fn simulate(plan: &DayPlan) -> DayReport {
     let mut day = Day {
         rng: Rng(plan.seed),
         shop: ShopId::new(),
-        policy: SlaPolicy::default(),
+        // The simulated shop is staffed until midnight, so the day's last shoppers are served
+        // live rather than left as offline messages.
+        policy: SlaPolicy {
+            hours: Schedule {
+                shifts: vec![Shift {
+                    days: (1..=7).collect(),
+                    from: "08:00".into(),
+                    to: "24:00".into(),
+                }],
+                ..Schedule::default()
+            },
+            ..SlaPolicy::default()
+        },
         router: Router::new(),
         agents: Vec::new(),
         live: HashMap::new(),

@@ -9,15 +9,24 @@
 //! join the burst. Bot replies do not stop the clocks: while the bot serves, no clock runs, and
 //! a hand-off starts one for the messages the bot could not answer.
 //!
+//! Outside staffed hours no live clock runs: a burst started then is an offline message (留言),
+//! due at the shop's set time of the next staffed day, warned an hour before (or at 80 % of a
+//! shorter span) and escalated as a breach when it passes.
+//!
 //! Each clock warns the agent at 80 % of its target and records a breach at 100 %. Both are
 //! signals the caller appends to the log; once a signal is in the state (from the log, after a
 //! restart too) it is never produced again, so a timer fires once.
 
+use crate::hours::Schedule;
 use kefu_domain::{AgentId, ConversationState, Envelope, Event, Sender, Timestamp};
+pub use kefu_domain::{SlaClock, SlaLevel, SlaSignal};
 use serde::{Deserialize, Serialize};
 
+/// How long before an offline message is due its agent is warned, at most.
+const OFFLINE_WARNING_MS: i64 = 3_600_000;
+
 /// A shop's targets.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SlaPolicy {
     pub first_response_ms: i64,
@@ -28,6 +37,8 @@ pub struct SlaPolicy {
     /// Shop-time hours [from, to) in which bursts count toward the 3-minute reply rate.
     pub counted_from_hour: u8,
     pub counted_to_hour: u8,
+    /// When people serve; outside it bursts become offline messages.
+    pub hours: Schedule,
 }
 
 impl Default for SlaPolicy {
@@ -39,6 +50,7 @@ impl Default for SlaPolicy {
             warn_share: 0.8,
             counted_from_hour: 8,
             counted_to_hour: 23,
+            hours: Schedule::default(),
         }
     }
 }
@@ -50,38 +62,6 @@ impl SlaPolicy {
     }
 }
 
-/// Which clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaClock {
-    /// The first human reply of the conversation.
-    FirstResponse,
-    /// A later burst's reply.
-    ReplyInterval,
-    /// The 3-minute reply of any burst in counted hours.
-    ThreeMinute,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaLevel {
-    Warning,
-    Breach,
-}
-
-/// A warning or breach to record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SlaSignal {
-    pub clock: SlaClock,
-    pub level: SlaLevel,
-    /// When the burst it belongs to started.
-    pub burst: Timestamp,
-    /// When it became due.
-    pub at: Timestamp,
-    /// The agent who held the conversation then, if anyone did.
-    pub agent: Option<AgentId>,
-}
-
 /// A burst waiting for a human reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Burst {
@@ -90,6 +70,9 @@ pub struct Burst {
     pub first: bool,
     /// Whether it counts toward the 3-minute reply rate.
     pub counted: bool,
+    /// An offline message: due then instead of the live clocks.
+    #[serde(default)]
+    pub due: Option<Timestamp>,
     /// Signals already produced for this burst.
     pub fired: Vec<(SlaClock, SlaLevel)>,
 }
@@ -131,13 +114,13 @@ impl SlaState {
                 self.with_people = *state != ConversationState::Bot;
                 None
             }
-            Event::Queued { .. } => {
+            Event::Queued { due, .. } => {
                 // A hand-off: whatever the shopper asked the bot and is still unanswered now
-                // waits for people, from now.
+                // waits for people, from now. A conversation sent back keeps its burst.
                 self.with_people = true;
                 self.agent = None;
                 if self.open.is_none() {
-                    self.start(at, policy);
+                    self.start(at, policy, *due);
                 }
                 None
             }
@@ -149,7 +132,7 @@ impl SlaState {
             Event::MessagePosted { sender, .. } => match sender {
                 Sender::Shopper => {
                     if self.with_people && self.open.is_none() {
-                        self.start(at, policy);
+                        self.start(at, policy, None);
                     }
                     None
                 }
@@ -171,15 +154,24 @@ impl SlaState {
                 self.open = None;
                 None
             }
-            Event::BotDecided { .. } | Event::BotRated { .. } => None,
+            Event::SlaSignaled { signal, .. } => {
+                self.record(signal);
+                None
+            }
+            Event::BotDecided { .. } | Event::BotRated { .. } | Event::Transferred { .. } => None,
         }
     }
 
-    fn start(&mut self, at: Timestamp, policy: &SlaPolicy) {
+    /// Opens a burst; `due` is the offline due time the queue decided, if it did. Otherwise a
+    /// burst outside staffed hours gets its due time from the schedule.
+    fn start(&mut self, at: Timestamp, policy: &SlaPolicy, due: Option<Timestamp>) {
+        let due =
+            due.or_else(|| (!policy.hours.is_staffed(at)).then(|| policy.hours.offline_due(at)));
         self.open = Some(Burst {
             started: at,
             first: !self.human_replied,
             counted: policy.counted(at),
+            due,
             fired: Vec::new(),
         });
     }
@@ -199,17 +191,29 @@ impl SlaState {
         let Some(b) = &self.open else {
             return Vec::new();
         };
-        let mut clocks = vec![if b.first {
-            (SlaClock::FirstResponse, policy.first_response_ms)
-        } else {
-            (SlaClock::ReplyInterval, policy.reply_interval_ms)
-        }];
+        let warn_after = |target: i64| (target as f64 * policy.warn_share).round() as i64;
+        let mut clocks = Vec::with_capacity(2);
+        match b.due {
+            Some(due) => {
+                let target = (due.as_millis() - b.started.as_millis()).max(0);
+                let warn = warn_after(target).max(target - OFFLINE_WARNING_MS);
+                clocks.push((SlaClock::OfflineReply, warn, target));
+            }
+            None if b.first => {
+                let target = policy.first_response_ms;
+                clocks.push((SlaClock::FirstResponse, warn_after(target), target));
+            }
+            None => {
+                let target = policy.reply_interval_ms;
+                clocks.push((SlaClock::ReplyInterval, warn_after(target), target));
+            }
+        }
         if b.counted {
-            clocks.push((SlaClock::ThreeMinute, policy.three_minute_ms));
+            let target = policy.three_minute_ms;
+            clocks.push((SlaClock::ThreeMinute, warn_after(target), target));
         }
         let mut out = Vec::new();
-        for (clock, target) in clocks {
-            let warn = (target as f64 * policy.warn_share).round() as i64;
+        for (clock, warn, target) in clocks {
             for (level, after) in [(SlaLevel::Warning, warn), (SlaLevel::Breach, target)] {
                 if !b.fired.contains(&(clock, level)) {
                     out.push((clock, level, b.started.plus_millis(after)));
@@ -254,13 +258,19 @@ impl SlaState {
     /// Milliseconds left on the open burst's tightest clock at `now` (negative once breached),
     /// for the agent's countdown.
     pub fn remaining_ms(&self, now: Timestamp, policy: &SlaPolicy) -> Option<i64> {
+        self.due(policy)
+            .map(|due| due.as_millis() - now.as_millis())
+    }
+
+    /// When the open burst's own clock (first response, reply interval or offline reply)
+    /// breaches, for the agent's countdown.
+    pub fn due(&self, policy: &SlaPolicy) -> Option<Timestamp> {
         let b = self.open.as_ref()?;
-        let target = if b.first {
-            policy.first_response_ms
-        } else {
-            policy.reply_interval_ms
-        };
-        Some(b.started.as_millis() + target - now.as_millis())
+        Some(match b.due {
+            Some(due) => due,
+            None if b.first => b.started.plus_millis(policy.first_response_ms),
+            None => b.started.plus_millis(policy.reply_interval_ms),
+        })
     }
 }
 
@@ -437,6 +447,10 @@ mod tests {
                 Event::Queued {
                     conversation: c.id,
                     tier: Tier::Standard,
+                    priority: Default::default(),
+                    skill: None,
+                    due: None,
+                    sent_back: None,
                 },
             ),
             &policy,
@@ -505,6 +519,52 @@ mod tests {
         s.apply(&c.says(night, Sender::Shopper), &policy);
         let all = s.fire(Timestamp::from_millis(night + 600_000), &policy);
         assert!(all.iter().all(|x| x.clock == SlaClock::FirstResponse));
+    }
+
+    #[test]
+    fn outside_staffed_hours_a_burst_is_an_offline_message_due_next_morning() {
+        let policy = SlaPolicy::default();
+        let night = TEN_AM + 13 * 3_600_000 + 30 * 60_000; // 23:30 shop time
+        let due = TEN_AM + 24 * 3_600_000; // 10:00 the next day
+        let c = Conv::new();
+        let mut s = SlaState::default();
+        s.apply(&c.opened(night, false), &policy);
+        s.apply(&c.says(night, Sender::Shopper), &policy);
+        assert_eq!(s.due(&policy), Some(Timestamp::from_millis(due)));
+        assert_eq!(
+            s.next_due(&policy),
+            Some(Timestamp::from_millis(due - 3_600_000)),
+            "warned an hour before"
+        );
+        let all = s.fire(Timestamp::from_millis(due), &policy);
+        assert_eq!(
+            all.iter().map(|x| (x.clock, x.level)).collect::<Vec<_>>(),
+            [
+                (SlaClock::OfflineReply, SlaLevel::Warning),
+                (SlaClock::OfflineReply, SlaLevel::Breach)
+            ]
+        );
+        // Signals read back from the log are not fired again.
+        let mut replayed = SlaState::default();
+        replayed.apply(&c.opened(night, false), &policy);
+        replayed.apply(&c.says(night, Sender::Shopper), &policy);
+        for x in &all {
+            replayed.apply(
+                &c.at(
+                    x.at.as_millis(),
+                    Event::SlaSignaled {
+                        conversation: c.id,
+                        signal: *x,
+                    },
+                ),
+                &policy,
+            );
+        }
+        assert!(
+            replayed
+                .fire(Timestamp::from_millis(due + 1), &policy)
+                .is_empty()
+        );
     }
 
     #[test]
