@@ -127,6 +127,13 @@ pub async fn serve_with(
     let state = state(settings, store)?;
     // Every shop's knowledge index is built in the background from the store, so the server
     // answers at once; a shop asked about before its turn is built on that first request.
+    // Every shop's desk (queues, SLA clocks, presence) is rebuilt from the store before the
+    // timers run, so clocks that came due while the server was down fire now, once.
+    let desks = state.clone();
+    tokio::spawn(async move {
+        kefu_server::desk::warm(&desks).await;
+        kefu_server::desk::run_timers(desks).await;
+    });
     let warming = state.clone();
     tokio::spawn(async move {
         warming

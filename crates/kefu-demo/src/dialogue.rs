@@ -1035,6 +1035,14 @@ fn emit(
             Step::Escalate(tier) => Event::Queued {
                 conversation,
                 tier: *tier,
+                priority: if *tier == Tier::Crisis {
+                    kefu_domain::Priority::Crisis
+                } else {
+                    kefu_domain::Priority::Complaint
+                },
+                skill: None,
+                due: None,
+                sent_back: None,
             },
             Step::Close(i) => Event::Closed {
                 conversation,

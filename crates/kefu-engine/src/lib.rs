@@ -14,4 +14,4 @@ pub mod sim;
 pub mod sla;
 pub mod triage;
 
-pub use routing::{Need, Router, RoutingError, Seat};
+pub use routing::{Need, QueueSnapshot, Router, RoutingError, Seat};

@@ -42,6 +42,17 @@ pub struct Seat {
     pub status: AgentStatus,
 }
 
+/// One queue as the supervisor and the waiting shoppers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSnapshot {
+    pub tier: Tier,
+    pub skill: Option<String>,
+    /// Seats of the group's online agents, busy or not (for wait estimates).
+    pub capacity: u32,
+    /// Next first.
+    pub waiting: Vec<ConversationId>,
+}
+
 /// A set of interchangeable agents: one tier, optionally one skill.
 type Group = (Tier, Option<String>);
 
@@ -357,15 +368,57 @@ impl Router {
     /// group is online.
     pub fn estimated_wait_ms(&self, conversation: ConversationId, handle_ms: i64) -> Option<i64> {
         let position = self.position(conversation)?;
-        let group = &self.waiting.get(&conversation)?.group;
-        let capacity: u32 = self
-            .seats
+        let capacity = self.capacity(&self.waiting.get(&conversation)?.group);
+        (capacity > 0).then(|| (position as i64 + 1) * handle_ms / i64::from(capacity))
+    }
+
+    /// Files a conversation again from wherever routing had it (waiting in another queue,
+    /// held by an agent): how the server makes routing agree with the log after a transfer, a
+    /// send-back or a restart.
+    pub fn requeue(
+        &mut self,
+        conversation: ConversationId,
+        need: &Need,
+        priority: Priority,
+        since: Timestamp,
+        sent_back: bool,
+    ) {
+        self.withdraw(conversation);
+        self.release(conversation);
+        // Cannot be refused: the conversation was just taken out of every queue.
+        let _ = self.file(conversation, need, priority, since, sent_back);
+    }
+
+    /// Every non-empty queue, next conversation first, with the seats its online agents have.
+    pub fn queues(&self) -> Vec<QueueSnapshot> {
+        let mut out: Vec<QueueSnapshot> = self
+            .queues
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(group, q)| QueueSnapshot {
+                tier: group.0,
+                skill: group.1.clone(),
+                capacity: self.capacity(group),
+                waiting: q.iter().map(|k| k.4).collect(),
+            })
+            .collect();
+        out.sort_by(|a, b| (a.tier, &a.skill).cmp(&(b.tier, &b.skill)));
+        out
+    }
+
+    /// Seats the online agents of a group have in all.
+    fn capacity(&self, group: &Group) -> u32 {
+        self.seats
             .values()
             .filter(|s| s.seat.status == AgentStatus::Online)
             .filter(|s| s.groups().any(|g| g == *group))
             .map(|s| s.seat.max_concurrent)
-            .sum();
-        (capacity > 0).then(|| (position as i64 + 1) * handle_ms / i64::from(capacity))
+            .sum()
+    }
+
+    /// Every agent with how many conversations they hold.
+    pub fn seats(&self) -> impl Iterator<Item = (&Seat, u32)> {
+        self.seats.values().map(|s| (&s.seat, s.active))
     }
 
     pub fn waiting(&self) -> usize {

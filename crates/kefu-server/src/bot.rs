@@ -9,6 +9,7 @@
 //! a hand-off with `bot_error`. Only a failure of the store to take the hand-off itself leaves
 //! the conversation in the bot's hands, logged; the shopper's next message tries again.
 
+use crate::desk::ShopDesk;
 use crate::error::{ApiError, ApiResult};
 use crate::ingest::{ATTEMPTS, Posted, publish_view, remember};
 use crate::knowledge::ShopKnowledge;
@@ -38,6 +39,7 @@ pub struct Question<'a> {
 /// refused even the hand-off.
 pub async fn take_turn(
     state: &AppState,
+    desk: &ShopDesk,
     customer: &Customer,
     knowledge: Option<&ShopKnowledge>,
     question: Question<'_>,
@@ -55,13 +57,13 @@ pub async fn take_turn(
         bot_error(&question)
     });
     let action = decision.action();
-    match append(state, customer, &question, decision.clone(), &reply).await {
+    match append(state, desk, customer, &question, decision.clone(), &reply).await {
         Ok(posted) => posted.map(|p| (p, action)),
         Err(e) if decision.reason() != Some(HandOffReason::BotError) => {
             tracing::error!(error = %e.message, "bot reply not stored; handing off");
             let (decision, reply) = bot_error(&question);
             let action = decision.action();
-            append(state, customer, &question, decision, &reply)
+            append(state, desk, customer, &question, decision, &reply)
                 .await
                 .unwrap_or_else(|e| {
                     tracing::error!(error = %e.message, "bot hand-off not stored");
@@ -167,15 +169,61 @@ fn bot_error(question: &Question<'_>) -> (BotDecision, MessageText) {
     (decision, reply)
 }
 
+/// The queue a hand-off goes to (see `kefu_engine::triage`), and the reply the shopper gets:
+/// outside staffed hours the hand-off notice says when the message will be answered.
+fn hand_off_queue(
+    desk: &ShopDesk,
+    customer: &Customer,
+    question: &Question<'_>,
+    decision: &BotDecision,
+    reply: &MessageText,
+    at: Timestamp,
+) -> (QueueRequest, MessageText) {
+    let topic = match decision {
+        BotDecision::HandOff { summary, .. } => summary.topic.as_deref(),
+        _ => None,
+    };
+    let queue = crate::desk::queue_for(
+        desk,
+        decision.reason(),
+        topic,
+        customer.vip_level >= VIP_LEVEL,
+        crate::desk::threatens(question.analysis),
+        at,
+    );
+    let reply = match (decision.reason(), queue.due) {
+        (Some(_), Some(due)) => MessageText::parse(&offline_notice(due)).unwrap_or(reply.clone()),
+        _ => reply.clone(),
+    };
+    (queue, reply)
+}
+
+/// What a shopper handed off outside staffed hours is told.
+pub fn offline_notice(due: Timestamp) -> String {
+    format!(
+        "现在不是人工客服的服务时间，您的留言已经记下了，客服会在 {} 前回复您。",
+        due.to_shop_minute()
+    )
+}
+
 /// Appends the turn after the shopper's message and pushes the reply.
 async fn append(
     state: &AppState,
+    desk: &ShopDesk,
     customer: &Customer,
     question: &Question<'_>,
     decision: BotDecision,
     reply: &MessageText,
 ) -> ApiResult<Option<Posted>> {
     let shop = customer.shop;
+    let (queue, reply) = hand_off_queue(
+        desk,
+        customer,
+        question,
+        &decision,
+        reply,
+        state.clock.now(),
+    );
     let mut current = question.posted.conversation.clone();
     let mut attempt = 0;
     loop {
@@ -188,6 +236,7 @@ async fn append(
             question.posted.message.id,
             decision.clone(),
             reply.clone(),
+            queue.clone(),
             state.clock.now(),
         )?;
         let message = events
@@ -197,7 +246,7 @@ async fn append(
         let conversation = fold_new(Some(current.clone()), &events)?;
         let batch = AppendBatch {
             shop,
-            events,
+            events: events.clone(),
             conversation: conversation.clone(),
             expected_version: Some(current.version),
             idempotency: None,
@@ -210,6 +259,7 @@ async fn append(
                     message,
                 };
                 remember(state, &posted.conversation);
+                crate::desk::committed(state, desk, &posted.conversation, &events);
                 let view = MessageView {
                     bot_action: Some(decision.action()),
                     ..MessageView::from(&posted.message)

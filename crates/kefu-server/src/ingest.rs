@@ -2,6 +2,7 @@
 //! durably, then push to live sockets. Handlers for the widget, the webhook and the workspace
 //! all come through here, so every channel behaves the same.
 
+use crate::desk;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::views::{ConversationView, CustomerBrief, LiveFrame, MessageView};
@@ -45,6 +46,7 @@ pub async fn shopper_message(
     receipt: Option<Receipt<'_>>,
 ) -> ApiResult<Received> {
     let shop = customer.shop;
+    let desk = state.desk.for_shop(&*state.store, shop).await?;
     let analyzer = state.text.for_shop(&*state.store, shop).await?;
     let analysis = analyzer.analyze(text.as_str());
     // A shop with a knowledge base to answer from is served by the bot first. A knowledge base
@@ -56,15 +58,18 @@ pub async fn shopper_message(
         .inspect_err(|e| tracing::error!(%shop, error = %e.message, "knowledge base unavailable"))
         .ok();
     let bot = !knowledge.as_ref().is_some_and(|k| k.entries.is_empty());
-    let _serial = state.locks.lock(customer.id).await;
+    let vip = customer.vip_level >= crate::bot::VIP_LEVEL;
+    let risk = desk::threatens(&analysis);
+    let serial = state.locks.lock(customer.id).await;
     let mut attempt = 0;
-    loop {
+    let received = loop {
         attempt += 1;
         let current = match state.hot.conversation(customer.id) {
             Some(known) => known.filter(|c| c.state.is_open()),
             None => state.store.open_conversation_of(shop, customer.id).await?,
         };
         let expected = current.as_ref().map(|c| c.version);
+        let now = state.clock.now();
         let events = decide_shopper_message(
             shop,
             customer.id,
@@ -73,14 +78,15 @@ pub async fn shopper_message(
                 channel,
                 platform: platform.clone(),
                 bot,
+                queue: desk::queue_for(&desk, None, None, vip, risk, now),
             },
             text.clone(),
-            state.clock.now(),
+            now,
         );
         let posted = fold(current, &events)?;
         let batch = AppendBatch {
             shop,
-            events,
+            events: events.clone(),
             conversation: posted.conversation.clone(),
             expected_version: expected,
             idempotency: receipt.map(|r| r(&posted)),
@@ -89,6 +95,7 @@ pub async fn shopper_message(
         match state.store.append(batch).await {
             Ok(_) => {
                 remember(state, &posted.conversation);
+                desk::committed(state, &desk, &posted.conversation, &events);
                 publish(state, &posted, CustomerBrief::from(customer));
                 let turn = if posted.conversation.state == ConversationState::Bot {
                     let question = crate::bot::Question {
@@ -96,7 +103,8 @@ pub async fn shopper_message(
                         analyzer: &analyzer,
                         analysis: &analysis,
                     };
-                    crate::bot::take_turn(state, customer, knowledge.as_deref(), question).await
+                    crate::bot::take_turn(state, &desk, customer, knowledge.as_deref(), question)
+                        .await
                 } else {
                     None
                 };
@@ -104,11 +112,11 @@ pub async fn shopper_message(
                     Some((reply, action)) => (Some(reply), Some(action)),
                     None => (None, None),
                 };
-                return Ok(Received {
+                break Received {
                     posted,
                     bot,
                     bot_action,
-                });
+                };
             }
             Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => {
                 state.hot.forget_conversation(customer.id);
@@ -118,7 +126,13 @@ pub async fn shopper_message(
                 return Err(e.into());
             }
         }
+    };
+    drop(serial);
+    let latest = received.bot.as_ref().unwrap_or(&received.posted);
+    if latest.conversation.state == ConversationState::Queued {
+        desk::dispatch(state, &desk).await;
     }
+    Ok(received)
 }
 
 /// An agent's reply. A conversation nobody holds is taken by the replying agent.
@@ -128,20 +142,24 @@ pub async fn agent_reply(
     conversation: ConversationId,
     text: MessageText,
 ) -> ApiResult<Posted> {
+    let desk = state.desk.for_shop(&*state.store, agent.shop).await?;
     let (current, customer) = load(state, agent.shop, conversation).await?;
     let analyzer = state.text.for_shop(&*state.store, agent.shop).await?;
     let analysis = analyzer.analyze(text.as_str());
-    let _serial = state.locks.lock(customer.id).await;
+    let serial = state.locks.lock(customer.id).await;
     let mut current = current;
     let mut attempt = 0;
-    loop {
+    let posted = loop {
         attempt += 1;
         let events = decide_agent_reply(&current, agent.id, text.clone(), state.clock.now())?;
         let expected = current.version;
         let posted = fold(Some(current), &events)?;
+        let took = events
+            .iter()
+            .any(|e| matches!(e.event, Event::Assigned { .. }));
         let batch = AppendBatch {
             shop: agent.shop,
-            events,
+            events: events.clone(),
             conversation: posted.conversation.clone(),
             expected_version: Some(expected),
             idempotency: None,
@@ -150,8 +168,9 @@ pub async fn agent_reply(
         match state.store.append(batch).await {
             Ok(_) => {
                 remember(state, &posted.conversation);
+                desk::committed(state, &desk, &posted.conversation, &events);
                 publish(state, &posted, CustomerBrief::from(&customer));
-                return Ok(posted);
+                break (posted, took);
             }
             Err(StoreError::Conflict(_)) if attempt < ATTEMPTS => {
                 state.hot.forget_conversation(customer.id);
@@ -162,7 +181,14 @@ pub async fn agent_reply(
                 return Err(e.into());
             }
         }
+    };
+    drop(serial);
+    let (posted, took) = posted;
+    if took {
+        // Taking a waiting conversation moves everyone behind it up.
+        desk::publish_queue_positions(state, &desk);
     }
+    Ok(posted)
 }
 
 /// Closes a conversation on an agent's behalf.
@@ -171,8 +197,9 @@ pub async fn close(
     agent: &Agent,
     conversation: ConversationId,
 ) -> ApiResult<ConversationView> {
+    let desk = state.desk.for_shop(&*state.store, agent.shop).await?;
     let (current, customer) = load(state, agent.shop, conversation).await?;
-    let _serial = state.locks.lock(customer.id).await;
+    let serial = state.locks.lock(customer.id).await;
     let event = decide_close(
         &current,
         Sender::Agent { agent: agent.id },
@@ -180,6 +207,7 @@ pub async fn close(
     )?;
     let expected = current.version;
     let closed = fold_new(Some(current), std::slice::from_ref(&event))?;
+    let event_copy = event.clone();
     let appended = state
         .store
         .append(AppendBatch {
@@ -196,6 +224,7 @@ pub async fn close(
         return Err(e.into());
     }
     remember(state, &closed);
+    desk::committed(state, &desk, &closed, &[event_copy]);
     let view = ConversationView::new(&closed, CustomerBrief::from(&customer));
     state.bus.publish(
         Topic::Shop(agent.shop),
@@ -204,6 +233,9 @@ pub async fn close(
         }
         .to_json(),
     );
+    drop(serial);
+    // Its agent has room again.
+    desk::dispatch(state, &desk).await;
     Ok(view)
 }
 
@@ -271,10 +303,14 @@ pub(crate) fn publish_view(
     }
     .to_json();
     state.bus.publish(Topic::Shop(shop), message.clone());
+    let sla = state
+        .desk
+        .get(shop)
+        .and_then(|d| d.sla_of(posted.conversation.id));
     state.bus.publish(
         Topic::Shop(shop),
         LiveFrame::ConversationUpdated {
-            conversation: ConversationView::new(&posted.conversation, customer),
+            conversation: ConversationView::new(&posted.conversation, customer).with_sla(sla),
         }
         .to_json(),
     );

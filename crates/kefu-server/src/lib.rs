@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bot;
+pub mod desk;
 pub mod error;
 pub mod extract;
 pub mod hot;

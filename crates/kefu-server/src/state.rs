@@ -22,6 +22,8 @@ pub struct AppState {
     pub(crate) hot: Arc<crate::hot::HotState>,
     pub text: Arc<crate::text::TextEngine>,
     pub knowledge: Arc<crate::knowledge::KnowledgeService>,
+    /// Routing queues, SLA clocks and agents' presence, per shop.
+    pub desk: Arc<crate::desk::DeskService>,
     /// The language model that phrases the bot's answers, when configured.
     pub phraser: Option<Arc<crate::llm::Phraser>>,
 }
@@ -64,6 +66,7 @@ impl AppState {
             hot: Arc::new(crate::hot::HotState::default()),
             text: crate::text::TextEngine::shared(),
             knowledge: crate::knowledge::KnowledgeService::shared(),
+            desk: crate::desk::DeskService::new(),
             phraser: None,
         }
     }

@@ -119,9 +119,48 @@ pub struct ConversationView {
     /// `{reason, summary: {topic, question, emotion, order}}`. Absent if it never did.
     #[schema(value_type = Option<Object>)]
     pub hand_off: Option<HandOff>,
+    /// While it waits for a person: `{tier, priority, skill?, due?, sent_back?: {agent, reason},
+    /// since}`; `due` marks an offline message (留言).
+    #[schema(value_type = Option<Object>)]
+    pub waiting: Option<Waiting>,
+    /// The clock counting down while the shopper waits for a reply.
+    pub sla: Option<SlaClockView>,
+}
+
+/// An SLA countdown as the workspace shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlaClockView {
+    /// first_response | reply_interval | offline_reply
+    #[schema(value_type = String)]
+    pub clock: SlaClock,
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: Timestamp,
+    /// When it breaches.
+    #[schema(value_type = String, format = DateTime)]
+    pub due_at: Timestamp,
+    /// warning | breach, once reached.
+    #[schema(value_type = Option<String>)]
+    pub level: Option<SlaLevel>,
+}
+
+impl From<crate::desk::SlaView> for SlaClockView {
+    fn from(v: crate::desk::SlaView) -> Self {
+        SlaClockView {
+            clock: v.clock,
+            started_at: v.started_at,
+            due_at: v.due_at,
+            level: v.level,
+        }
+    }
 }
 
 impl ConversationView {
+    /// With the countdown the desk keeps for it.
+    pub fn with_sla(mut self, sla: Option<crate::desk::SlaView>) -> Self {
+        self.sla = sla.map(SlaClockView::from);
+        self
+    }
+
     pub fn new(c: &Conversation, customer: CustomerBrief) -> Self {
         Self {
             id: c.id,
@@ -136,6 +175,8 @@ impl ConversationView {
             created_at: c.created_at,
             updated_at: c.updated_at,
             hand_off: c.bot.hand_off.clone(),
+            waiting: c.waiting.clone(),
+            sla: None,
         }
     }
 }
@@ -366,6 +407,42 @@ pub enum LiveFrame {
     },
     #[serde(rename = "conversation.updated")]
     ConversationUpdated { conversation: ConversationView },
+    /// To a waiting shopper: their place in the queue (0 = next), the estimated wait (absent
+    /// while nobody who could take it is online), and for an offline message its due time.
+    #[serde(rename = "queue.status")]
+    QueueStatus {
+        #[serde(rename = "conversation_id")]
+        conversation: ConversationId,
+        position: usize,
+        estimated_wait_ms: Option<i64>,
+        due: Option<Timestamp>,
+    },
+    /// An SLA clock warned or breached.
+    #[serde(rename = "sla.signal")]
+    SlaSignaled {
+        #[serde(rename = "conversation_id")]
+        conversation: ConversationId,
+        clock: SlaClock,
+        level: SlaLevel,
+        #[serde(rename = "agent_id")]
+        agent: Option<AgentId>,
+        at: Timestamp,
+    },
+    /// An agent reached the shop's daily breach line (red line): for supervisors.
+    #[serde(rename = "agent.red_line")]
+    RedLine {
+        #[serde(rename = "agent_id")]
+        agent: AgentId,
+        breaches: usize,
+    },
+    /// An agent's status changed.
+    #[serde(rename = "agent.status")]
+    AgentStatus {
+        #[serde(rename = "agent_id")]
+        agent: AgentId,
+        status: AgentStatus,
+        since: Timestamp,
+    },
     /// Frames were dropped for this socket: the client should re-read from the API.
     #[serde(rename = "resync")]
     Resync,

@@ -228,4 +228,34 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<bool>;
 
     async fn rebuild_projections(&self, shop: ShopId) -> StoreResult<u64>;
+
+    // --- routing: presence, open conversations, the log by kind -------------------------------
+    /// Agents' stored statuses; an agent without one is offline.
+    async fn agent_presence(&self, shop: ShopId) -> StoreResult<Vec<AgentPresence>>;
+    /// Sets an agent's status and records the change, in one transaction;
+    /// [`StoreError::MissingReference`] when the agent is not the shop's.
+    async fn set_agent_status(
+        &self,
+        shop: ShopId,
+        agent: AgentId,
+        status: AgentStatus,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Every open conversation of the shop, oldest first.
+    async fn open_conversations(&self, shop: ShopId) -> StoreResult<Vec<Conversation>>;
+    /// One conversation's events, in log order.
+    async fn conversation_events(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<Envelope>>;
+    /// Events of these kinds (see [`Event::kind`]) at or after `since`, oldest first, at most
+    /// `limit` of each kind.
+    async fn events_of_kinds(
+        &self,
+        shop: ShopId,
+        kinds: &[&str],
+        since: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Envelope>>;
 }

@@ -141,3 +141,11 @@ pub struct BotTurnRecord {
     pub helpful: Option<bool>,
     pub at: Timestamp,
 }
+
+/// Whether an agent takes new conversations, since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentPresence {
+    pub agent: AgentId,
+    pub status: AgentStatus,
+    pub since: Timestamp,
+}

@@ -164,6 +164,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
             channel: Channel::Webhook,
             platform: Some("taobao".into()),
             bot: false,
+            queue: QueueRequest::standard(),
         },
         text("你好，纸尿裤什么时候发货？"),
         at(1),
@@ -222,6 +223,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
             channel: Channel::Webhook,
             platform: None,
             bot: false,
+            queue: QueueRequest::standard(),
         },
         text("你好"),
         at(2),
@@ -247,6 +249,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
             channel: Channel::Widget,
             platform: None,
             bot: false,
+            queue: QueueRequest::standard(),
         },
         text("在吗"),
         at(3),
@@ -405,6 +408,7 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
                     channel: Channel::Api,
                     platform: None,
                     bot: false,
+                    queue: QueueRequest::standard(),
                 },
                 text("在吗在吗"),
                 at(i),
@@ -660,6 +664,7 @@ async fn bot_turns_counters_and_rebuild(backend: TestBackend) {
             channel: Channel::Widget,
             platform: None,
             bot: true,
+            queue: QueueRequest::standard(),
         },
         text("快递到哪了"),
         at(1),
@@ -670,8 +675,15 @@ async fn bot_turns_counters_and_rebuild(backend: TestBackend) {
         entry: kb.id,
         confidence: 870,
     };
-    let turn =
-        decide_bot_turn(&conv, question, answer.clone(), text("已发货"), at(2)).expect("bot");
+    let turn = decide_bot_turn(
+        &conv,
+        question,
+        answer.clone(),
+        text("已发货"),
+        QueueRequest::standard(),
+        at(2),
+    )
+    .expect("bot");
     let reply = turn[1].message().expect("reply").id;
     let conv = append_to(s, Some(conv), turn).await;
     let rating = decide_bot_rating(&conv, reply, kb.id, false, at(3)).expect("open");
@@ -685,6 +697,7 @@ async fn bot_turns_counters_and_rebuild(backend: TestBackend) {
             channel: Channel::Widget,
             platform: None,
             bot: true,
+            queue: QueueRequest::standard(),
         },
         text("你们仓库在火星吗"),
         at(4),
@@ -702,8 +715,15 @@ async fn bot_turns_counters_and_rebuild(backend: TestBackend) {
             order: None,
         },
     };
-    let turn =
-        decide_bot_turn(&conv, second, hand_off.clone(), text("转人工"), at(5)).expect("bot");
+    let turn = decide_bot_turn(
+        &conv,
+        second,
+        hand_off.clone(),
+        text("转人工"),
+        QueueRequest::standard(),
+        at(5),
+    )
+    .expect("bot");
     let conv = append_to(s, Some(conv), turn).await;
     assert_eq!(conv.state, ConversationState::Queued);
 

@@ -73,6 +73,7 @@ pub async fn list(
             .ok_or_else(|| ApiError::field("limit", "must be a whole number from 1 to 200"))?,
     };
     let shop = session.shop();
+    let desk = state.desk.for_shop(&*state.store, shop).await?;
     let conversations = state.store.list_conversations(shop, filter, limit).await?;
     // One query for all the customers on the page, not one per conversation.
     let mut ids: Vec<CustomerId> = conversations.iter().map(|c| c.customer).collect();
@@ -90,7 +91,7 @@ pub async fn list(
         .map(|c| {
             briefs
                 .get(&c.customer)
-                .map(|b| ConversationView::new(c, b.clone()))
+                .map(|b| ConversationView::new(c, b.clone()).with_sla(desk.sla_of(c.id)))
                 .ok_or_else(|| ApiError::not_found("customer"))
         })
         .collect::<ApiResult<Vec<_>>>()?;
@@ -117,6 +118,7 @@ pub async fn detail(
     IdPath(id): IdPath<ConversationId>,
 ) -> ApiResult<Json<ConversationDetail>> {
     let shop = session.shop();
+    let desk = state.desk.for_shop(&*state.store, shop).await?;
     let conversation = state
         .store
         .conversation(shop, id)
@@ -146,7 +148,8 @@ pub async fn detail(
                 nickname: customer.nickname.clone(),
                 vip_level: customer.vip_level,
             },
-        ),
+        )
+        .with_sla(desk.sla_of(id)),
         messages: MessageView::with_turns(&messages, &turns),
         customer,
         orders,

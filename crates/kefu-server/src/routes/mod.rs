@@ -5,6 +5,7 @@ pub mod assist;
 pub mod auth;
 pub mod conversations;
 pub mod customers;
+pub mod desk;
 pub mod imports;
 pub mod knowledge;
 pub mod knowledge_files;
@@ -25,6 +26,7 @@ pub fn api() -> Router<AppState> {
         .merge(auth::router())
         .merge(conversations::router())
         .merge(customers::router())
+        .merge(desk::router())
         .merge(knowledge::router())
         .merge(live::router())
         .merge(proposals::router())

@@ -117,6 +117,14 @@ async fn shoppers_reach_only_their_own_conversations(backend: TestBackend) {
         &json!({"text": "亲，已发货"}),
     )
     .await;
+    // What reaches the second shopper is only that they moved up the queue.
+    loop {
+        let status = their_live.next_of("queue.status").await;
+        assert_eq!(status["conversation_id"], b.body["conversation_id"]);
+        if status["position"] == 0 {
+            break;
+        }
+    }
     their_live.silent_for(300).await;
     let history = app.get("/api/v1/widget/messages", Some(&theirs)).await;
     assert_eq!(history.body["messages"].as_array().map(Vec::len), Some(1));

@@ -31,6 +31,10 @@ const SQLITE: &[Migration] = &[
         version: 5,
         sql: include_str!("../../migrations/sqlite/0005_knowledge_proposals.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("../../migrations/sqlite/0006_routing.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -53,6 +57,10 @@ const POSTGRES: &[Migration] = &[
     Migration {
         version: 5,
         sql: include_str!("../../migrations/postgres/0005_knowledge_proposals.sql"),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("../../migrations/postgres/0006_routing.sql"),
     },
 ];
 

@@ -4,6 +4,7 @@
 //! and always appear in ascending order, which both dialects read the same way.
 
 mod bot;
+mod desk;
 mod knowledge;
 mod migrate;
 mod queries;

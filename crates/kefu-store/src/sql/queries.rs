@@ -789,6 +789,43 @@ impl Store for SqlStore {
         self.decide(shop, id, status, entry, at).await
     }
 
+    async fn agent_presence(&self, shop: ShopId) -> StoreResult<Vec<AgentPresence>> {
+        self.agent_presence_of(shop).await
+    }
+
+    async fn set_agent_status(
+        &self,
+        shop: ShopId,
+        agent: AgentId,
+        status: AgentStatus,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.put_agent_presence(shop, agent, status, at).await
+    }
+
+    async fn open_conversations(&self, shop: ShopId) -> StoreResult<Vec<Conversation>> {
+        self.all_open_conversations(shop).await
+    }
+
+    async fn conversation_events(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<Envelope>> {
+        self.events_of_conversation(shop, conversation).await
+    }
+
+    async fn events_of_kinds(
+        &self,
+        shop: ShopId,
+        kinds: &[&str],
+        since: Timestamp,
+        n: u32,
+    ) -> StoreResult<Vec<Envelope>> {
+        self.events_by_kind(shop, kinds, since, i64::from(n.clamp(1, 100_000)))
+            .await
+    }
+
     async fn rebuild_projections(&self, shop: ShopId) -> StoreResult<u64> {
         let mut log = Vec::new();
         let mut after = 0;

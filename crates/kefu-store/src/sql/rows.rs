@@ -185,6 +185,13 @@ pub(super) fn conversation(row: &AnyRow) -> StoreResult<Conversation> {
                 .map_err(|e| StoreError::corrupt(format!("conversation bot memory: {e}")))?,
             None => BotMemory::default(),
         },
+        waiting: match get::<Option<String>>(row, "waiting")? {
+            Some(text) => Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| StoreError::corrupt(format!("conversation waiting: {e}")))?,
+            ),
+            None => None,
+        },
         version: small(row, "version")?,
     })
 }
