@@ -51,6 +51,8 @@ pub struct TestApp {
     pub base: String,
     pub store: TestStore,
     pub clock: Arc<ManualClock>,
+    /// The server's state, for driving its background jobs (`kefu_server::desk::tick`).
+    pub state: AppState,
     pub client: reqwest::Client,
     /// Shop `demo`.
     pub shop: SeededShop,
@@ -74,6 +76,12 @@ impl Answer {
     }
 }
 
+/// 10:00 shop time on the day of `now`: tests run inside staffed hours and the platforms'
+/// counted hours, whenever they are run.
+pub fn staffed_morning(now: Timestamp) -> Timestamp {
+    Timestamp::from_millis(now.shop_day() * 86_400_000 - SHOP_UTC_OFFSET_MS + 10 * 3_600_000)
+}
+
 impl TestApp {
     pub async fn spawn(backend: TestBackend) -> Self {
         Self::spawn_with(backend, |state| state).await
@@ -86,7 +94,7 @@ impl TestApp {
         configure: impl FnOnce(AppState) -> AppState,
     ) -> Self {
         let store = TestStore::new(backend).await;
-        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let clock = Arc::new(ManualClock::new(staffed_morning(SystemClock.now())));
         let shop = seed(&*store.store, "demo").await;
         let other = seed(&*store.store, "other").await;
         let state = AppState::new(
@@ -97,15 +105,17 @@ impl TestApp {
             Limits::default(),
         );
         let state = configure(state);
+        let served = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");
         let addr = listener.local_addr().expect("address");
-        tokio::spawn(kefu_server::serve(listener, state, std::future::pending()));
+        tokio::spawn(kefu_server::serve(listener, served, std::future::pending()));
         Self {
             base: format!("http://{addr}"),
             store,
             clock,
+            state,
             client: reqwest::Client::new(),
             shop,
             other,
