@@ -9,6 +9,7 @@ pub mod ids;
 pub mod knowledge;
 pub mod model;
 pub mod text;
+pub mod ticket;
 pub mod time;
 
 pub use bot::{BotDecision, BotMemory, HandOff, HandOffReason, HandOffSummary, Permille, permille};
