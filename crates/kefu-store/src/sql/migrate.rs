@@ -31,6 +31,11 @@ const SQLITE: &[Migration] = &[
         version: 5,
         sql: include_str!("../../migrations/sqlite/0005_knowledge_proposals.sql"),
     },
+    // Version 6 belongs to another branch; the runner applies whatever is missing, in order.
+    Migration {
+        version: 7,
+        sql: include_str!("../../migrations/sqlite/0007_tickets.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -53,6 +58,11 @@ const POSTGRES: &[Migration] = &[
     Migration {
         version: 5,
         sql: include_str!("../../migrations/postgres/0005_knowledge_proposals.sql"),
+    },
+    // Version 6 belongs to another branch; the runner applies whatever is missing, in order.
+    Migration {
+        version: 7,
+        sql: include_str!("../../migrations/postgres/0007_tickets.sql"),
     },
 ];
 
