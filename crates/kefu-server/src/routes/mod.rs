@@ -10,6 +10,7 @@ pub mod knowledge;
 pub mod knowledge_files;
 pub mod live;
 pub mod proposals;
+pub mod tickets;
 pub mod web;
 pub mod webhooks;
 pub mod widget;
@@ -28,6 +29,7 @@ pub fn api() -> Router<AppState> {
         .merge(knowledge::router())
         .merge(live::router())
         .merge(proposals::router())
+        .merge(tickets::router())
         .merge(webhooks::router())
         .merge(widget::router())
 }
