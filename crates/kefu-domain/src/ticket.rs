@@ -676,7 +676,8 @@ mod tests {
             owner: AgentId::new(),
             repeat_of: None,
         };
-        let cases: [(fn(&mut TicketDraft), &str); 5] = [
+        type Edit = fn(&mut TicketDraft);
+        let cases: [(Edit, &str); 5] = [
             (|d| d.title = "  ".into(), "title"),
             (|d| d.title = "长".repeat(MAX_TITLE_CHARS + 1), "title"),
             (|d| d.order_no = Some("E2026 1201".into()), "order_no"),
