@@ -143,6 +143,8 @@ pub async fn serve_with(
         // Then, for as long as the server runs: each shop's proposed entries, weekly.
         kefu_server::lifecycle::run_weekly(warming).await;
     });
+    // Tickets due within the hour or overdue are reminded once, checked every minute.
+    tokio::spawn(kefu_server::tickets::run_reminders(state.clone()));
     let addr = format!("{}:{}", settings.server.host, settings.server.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

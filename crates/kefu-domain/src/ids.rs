@@ -77,4 +77,6 @@ id_type!(
     KnowledgeEntryId,
     /// A proposed knowledge-base entry, clustered from questions the bot could not answer.
     ProposalId,
+    /// A ticket (工单): work a chat cannot finish, owned by the agent who first took the case.
+    TicketId,
 );

@@ -10,6 +10,7 @@ pub mod knowledge;
 pub mod model;
 pub mod routing;
 pub mod text;
+pub mod ticket;
 pub mod time;
 
 pub use bot::{BotDecision, BotMemory, HandOff, HandOffReason, HandOffSummary, Permille, permille};

@@ -35,6 +35,10 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     Internal,
     Unavailable,
+    /// Only a ticket's owner (首问负责人) may do this.
+    NotOwner,
+    /// The ticket's status does not allow this (closing a closed ticket, resolving an open one).
+    TicketState,
 }
 
 impl ErrorCode {
@@ -48,11 +52,11 @@ impl ErrorCode {
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Unauthorized | InvalidCredentials | InvalidSignature => StatusCode::UNAUTHORIZED,
-            Forbidden => StatusCode::FORBIDDEN,
+            Forbidden | NotOwner => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
-            Conflict | StaleVersion | ConversationClosed => StatusCode::CONFLICT,
+            Conflict | StaleVersion | ConversationClosed | TicketState => StatusCode::CONFLICT,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -83,6 +87,8 @@ impl ErrorCode {
             IdempotencyKeyReused => "idempotency_key_reused",
             Internal => "internal",
             Unavailable => "unavailable",
+            NotOwner => "not_owner",
+            TicketState => "ticket_state",
         }
     }
 }
@@ -219,6 +225,18 @@ impl From<kefu_domain::TransitionError> for ApiError {
     }
 }
 
+impl From<kefu_domain::ticket::TicketError> for ApiError {
+    fn from(e: kefu_domain::ticket::TicketError) -> Self {
+        use kefu_domain::ticket::TicketError;
+        match e {
+            TicketError::Invalid { field, message } => Self::field(field, message),
+            TicketError::NotOwner(_) => Self::new(ErrorCode::NotOwner, e.to_string()),
+            TicketError::Forbidden(_) => Self::new(ErrorCode::Forbidden, e.to_string()),
+            TicketError::Transition { .. } => Self::new(ErrorCode::TicketState, e.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.code.status();
@@ -258,6 +276,8 @@ mod tests {
             ConversationClosed,
             IdempotencyKeyRequired,
             IdempotencyKeyReused,
+            NotOwner,
+            TicketState,
         ] {
             assert!(code.status().is_client_error(), "{code:?}");
             let json = serde_json::to_value(code).expect("serialises");

@@ -16,6 +16,7 @@ pub mod routes;
 pub mod settings;
 pub mod state;
 pub mod text;
+pub mod tickets;
 pub mod views;
 
 pub use settings::Settings;

@@ -448,6 +448,12 @@ pub enum LiveFrame {
     Resync,
     #[serde(rename = "pong")]
     Pong,
+    /// A ticket is due within the hour (`overdue: false`) or past its due time.
+    #[serde(rename = "ticket.reminder")]
+    TicketReminder {
+        ticket: crate::tickets::TicketView,
+        overdue: bool,
+    },
 }
 
 impl LiveFrame {

@@ -18,6 +18,7 @@ pub use sql::{Backend, SqlStore, StoreConfig, drop_postgres_schema};
 pub use types::*;
 
 use async_trait::async_trait;
+use kefu_domain::ticket::{Department, ReminderKind, Ticket, TicketChange, TicketStatus};
 use kefu_domain::*;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -258,4 +259,83 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         since: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<Envelope>>;
+
+    // --- tickets --------------------------------------------------------------------------------
+    /// Writes a new ticket and its `created` entry in one transaction, giving the ticket the
+    /// shop's next number; returns it as stored.
+    async fn create_ticket(&self, ticket: &Ticket, change: &TicketChange) -> StoreResult<Ticket>;
+    /// Writes a changed ticket (carrying its new version) and the change's entry in one
+    /// transaction, if the stored ticket is still at `expected_version`; [`StoreError::Stale`]
+    /// otherwise.
+    async fn update_ticket(
+        &self,
+        ticket: &Ticket,
+        expected_version: i64,
+        change: &TicketChange,
+    ) -> StoreResult<()>;
+    async fn ticket(&self, shop: ShopId, id: TicketId) -> StoreResult<Option<Ticket>>;
+    /// A ticket's history, oldest first.
+    async fn ticket_changes(&self, shop: ShopId, id: TicketId) -> StoreResult<Vec<TicketChange>>;
+    /// Tickets by due time (earliest first, those without one last, then newest), at most
+    /// `limit`.
+    async fn list_tickets(
+        &self,
+        shop: ShopId,
+        filter: &TicketFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Ticket>>;
+    /// The shop's first ticket about an order, if any.
+    async fn first_ticket_for_order(
+        &self,
+        shop: ShopId,
+        order_no: &str,
+    ) -> StoreResult<Option<Ticket>>;
+    /// Who first took a conversation: the agent of its first `assigned` event, and the first
+    /// agent who replied in it.
+    async fn first_agents(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<FirstAgents>;
+    /// Open and in-progress tickets due by `until` that may still need a reminder, with the
+    /// reminders each already got for its current due time; earliest due first.
+    async fn tickets_due(&self, shop: ShopId, until: Timestamp) -> StoreResult<Vec<DueTicket>>;
+    /// Records a `reminded` entry unless the same reminder (ticket, kind, due time) is already
+    /// recorded; whether it was new.
+    async fn record_ticket_reminder(
+        &self,
+        shop: ShopId,
+        change: &TicketChange,
+    ) -> StoreResult<bool>;
+}
+
+/// Which tickets [`Store::list_tickets`] returns; every part narrows the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TicketFilter {
+    /// `None`: every ticket that is not closed.
+    pub status: Option<TicketStatusFilter>,
+    pub department: Option<Department>,
+    pub owner: Option<AgentId>,
+    /// Only open or in-progress tickets whose due time is at or before this.
+    pub overdue_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketStatusFilter {
+    Only(TicketStatus),
+    All,
+}
+
+/// See [`Store::first_agents`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FirstAgents {
+    pub assigned: Option<AgentId>,
+    pub replied: Option<AgentId>,
+}
+
+/// See [`Store::tickets_due`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueTicket {
+    pub ticket: Ticket,
+    pub sent: Vec<(ReminderKind, Timestamp)>,
 }

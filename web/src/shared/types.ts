@@ -234,7 +234,8 @@ export type LiveFrame =
   | { type: 'message.created'; conversation_id: string; message: Message }
   | { type: 'conversation.updated'; conversation: ConversationSummary }
   | { type: 'resync' }
-  | { type: 'pong' };
+  | { type: 'pong' }
+  | { type: 'ticket.reminder'; ticket: Ticket; overdue: boolean };
 
 /** Maximum reply length in characters (Unicode code points), as enforced by the server. */
 export const MAX_MESSAGE_CHARS = 2000;
@@ -355,4 +356,81 @@ export interface RetirementCandidate {
 export interface RetirementList {
   /** Least useful first. */
   entries: RetirementCandidate[];
+}
+
+/* ---- Tickets (工单) ---- */
+
+export type TicketKind = 'refund_check' | 'lost_parcel' | 'quality_claim' | 'other';
+export type Department = 'logistics' | 'warehouse' | 'after_sales' | 'finance';
+export type TicketStatus = 'open' | 'in_progress' | 'resolved' | 'closed';
+export type TicketChangeKind =
+  | 'created'
+  | 'department_assigned'
+  | 'note'
+  | 'resolved'
+  | 'closed'
+  | 'reopened'
+  | 'reminded'
+  | 'due_changed'
+  | 'owner_changed';
+
+export interface AgentBrief {
+  id: string;
+  display_name: string;
+}
+
+export interface Ticket {
+  id: string;
+  /** The shop's running number, shown as #7. */
+  number: number;
+  conversation_id: string | null;
+  customer: ConversationCustomer;
+  order_no: string | null;
+  kind: TicketKind;
+  title: string;
+  description: string;
+  /** 首问负责人. */
+  owner: AgentBrief;
+  department: Department | null;
+  status: TicketStatus;
+  due_at: string | null;
+  overdue: boolean;
+  /** 二次投诉: the first ticket about the same order. */
+  repeat_of: string | null;
+  reopen_count: number;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+}
+
+export interface TicketChange {
+  at: string;
+  by: AgentBrief | null;
+  change: TicketChangeKind;
+  detail: string;
+  department: Department | null;
+  due_at: string | null;
+  reminder: 'due_soon' | 'overdue' | null;
+  owner: AgentBrief | null;
+  previous_owner: AgentBrief | null;
+  repeat_of: string | null;
+}
+
+export interface TicketDetail {
+  ticket: Ticket;
+  history: TicketChange[];
+  repeat_of_number: number | null;
+}
+
+export interface TicketList {
+  items: Ticket[];
+}
+
+export interface NewTicket {
+  conversation_id?: string;
+  customer_id?: string;
+  order_no?: string;
+  kind: TicketKind;
+  title: string;
+  description?: string;
 }

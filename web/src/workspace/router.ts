@@ -10,6 +10,12 @@ export const router = createRouter({
     { path: '/login', name: 'login', component: LoginView },
     { path: '/workspace', name: 'workspace', component: WorkspaceView, meta: { auth: true } },
     {
+      path: '/tickets',
+      name: 'tickets',
+      component: () => import('./views/TicketsView.vue'),
+      meta: { auth: true },
+    },
+    {
       path: '/knowledge',
       name: 'knowledge',
       component: () => import('./views/KnowledgeView.vue'),

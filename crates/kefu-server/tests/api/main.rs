@@ -8,4 +8,5 @@ mod llm;
 mod malformed;
 mod story;
 mod tenancy;
+mod tickets;
 mod webhook;

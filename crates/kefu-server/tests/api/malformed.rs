@@ -287,7 +287,7 @@ async fn malformed_requests_get_a_4xx_with_a_stable_code_and_write_nothing(backe
         case(
             "unknown API route",
             "GET",
-            "/api/v1/tickets",
+            "/api/v1/no-such-resource",
             404,
             "not_found",
         )

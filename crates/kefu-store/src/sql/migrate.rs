@@ -35,6 +35,10 @@ const SQLITE: &[Migration] = &[
         version: 6,
         sql: include_str!("../../migrations/sqlite/0006_routing.sql"),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("../../migrations/sqlite/0007_tickets.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -61,6 +65,10 @@ const POSTGRES: &[Migration] = &[
     Migration {
         version: 6,
         sql: include_str!("../../migrations/postgres/0006_routing.sql"),
+    },
+    Migration {
+        version: 7,
+        sql: include_str!("../../migrations/postgres/0007_tickets.sql"),
     },
 ];
 

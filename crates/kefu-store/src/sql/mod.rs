@@ -9,6 +9,7 @@ mod knowledge;
 mod migrate;
 mod queries;
 mod rows;
+mod tickets;
 mod writer;
 
 use crate::{StoreError, StoreResult};

@@ -874,4 +874,71 @@ impl Store for SqlStore {
         tx.commit().await?;
         Ok(conversations.len() as u64)
     }
+
+    // --- tickets (sql/tickets.rs) ---------------------------------------------------------------
+    async fn create_ticket(
+        &self,
+        ticket: &ticket::Ticket,
+        change: &ticket::TicketChange,
+    ) -> StoreResult<ticket::Ticket> {
+        self.ticket_create(ticket, change).await
+    }
+
+    async fn update_ticket(
+        &self,
+        ticket: &ticket::Ticket,
+        expected_version: i64,
+        change: &ticket::TicketChange,
+    ) -> StoreResult<()> {
+        self.ticket_update(ticket, expected_version, change).await
+    }
+
+    async fn ticket(&self, shop: ShopId, id: TicketId) -> StoreResult<Option<ticket::Ticket>> {
+        self.ticket_by_id(shop, id).await
+    }
+
+    async fn ticket_changes(
+        &self,
+        shop: ShopId,
+        id: TicketId,
+    ) -> StoreResult<Vec<ticket::TicketChange>> {
+        self.ticket_history(shop, id).await
+    }
+
+    async fn list_tickets(
+        &self,
+        shop: ShopId,
+        filter: &TicketFilter,
+        n: u32,
+    ) -> StoreResult<Vec<ticket::Ticket>> {
+        self.ticket_list(shop, filter, limit(n)).await
+    }
+
+    async fn first_ticket_for_order(
+        &self,
+        shop: ShopId,
+        order_no: &str,
+    ) -> StoreResult<Option<ticket::Ticket>> {
+        self.ticket_for_order(shop, order_no).await
+    }
+
+    async fn first_agents(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<FirstAgents> {
+        self.conversation_first_agents(shop, conversation).await
+    }
+
+    async fn tickets_due(&self, shop: ShopId, until: Timestamp) -> StoreResult<Vec<DueTicket>> {
+        self.ticket_due(shop, until).await
+    }
+
+    async fn record_ticket_reminder(
+        &self,
+        shop: ShopId,
+        change: &ticket::TicketChange,
+    ) -> StoreResult<bool> {
+        self.ticket_remind(shop, change).await
+    }
 }
