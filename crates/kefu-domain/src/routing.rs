@@ -7,6 +7,8 @@ use crate::model::{Priority, Tier, named_enum};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
+// `named_enum!` declares Priority and derives no Default, so it is written out here.
+#[allow(clippy::derivable_impls)]
 impl Default for Priority {
     fn default() -> Self {
         Priority::Normal

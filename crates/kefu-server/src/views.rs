@@ -408,12 +408,14 @@ pub enum LiveFrame {
     #[serde(rename = "conversation.updated")]
     ConversationUpdated { conversation: ConversationView },
     /// To a waiting shopper: their place in the queue (0 = next), the estimated wait (absent
-    /// while nobody who could take it is online), and for an offline message its due time.
+    /// while nobody who could take it is online), and for an offline message its due time;
+    /// `waiting: false` (and no position) once a person took the conversation.
     #[serde(rename = "queue.status")]
     QueueStatus {
         #[serde(rename = "conversation_id")]
         conversation: ConversationId,
-        position: usize,
+        waiting: bool,
+        position: Option<usize>,
         estimated_wait_ms: Option<i64>,
         due: Option<Timestamp>,
     },

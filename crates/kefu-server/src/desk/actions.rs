@@ -119,9 +119,10 @@ pub fn publish_queue_positions(state: &AppState, desk: &ShopDesk) {
     for (conversation, customer, status) in desk.changed_positions() {
         let frame = LiveFrame::QueueStatus {
             conversation,
-            position: status.position,
-            estimated_wait_ms: status.estimated_wait_ms,
-            due: status.due,
+            waiting: status.is_some(),
+            position: status.map(|s| s.position),
+            estimated_wait_ms: status.and_then(|s| s.estimated_wait_ms),
+            due: status.and_then(|s| s.due),
         };
         state
             .bus

@@ -401,8 +401,9 @@ impl ShopDesk {
         })
     }
 
-    /// Statuses of waiting shoppers whose position or estimate changed since they were told.
-    fn changed_positions(&self) -> Vec<(ConversationId, CustomerId, QueueStatus)> {
+    /// Statuses of waiting shoppers whose position or estimate changed since they were told,
+    /// and `None` for those told before who no longer wait (a person took them).
+    fn changed_positions(&self) -> Vec<(ConversationId, CustomerId, Option<QueueStatus>)> {
         let mut d = self.lock();
         let handle = d.settings.average_handle_ms();
         let mut out = Vec::new();
@@ -424,18 +425,31 @@ impl ShopDesk {
                 out.push((
                     *id,
                     t.customer,
-                    QueueStatus {
+                    Some(QueueStatus {
                         position,
                         estimated_wait_ms: wait,
                         due,
-                    },
+                    }),
                 ));
             }
         }
         for (id, _, s) in &out {
-            d.told.insert(*id, (s.position, s.estimated_wait_ms));
+            if let Some(s) = s {
+                d.told.insert(*id, (s.position, s.estimated_wait_ms));
+            }
         }
-        d.told.retain(|id, _| now_waiting.contains(id));
+        let gone: Vec<ConversationId> = d
+            .told
+            .keys()
+            .filter(|id| !now_waiting.contains(id))
+            .copied()
+            .collect();
+        for id in gone {
+            d.told.remove(&id);
+            if let Some(t) = d.open.get(&id) {
+                out.push((id, t.customer, None));
+            }
+        }
         out
     }
 
@@ -577,10 +591,13 @@ pub struct OfflineMessage {
     pub overdue: bool,
 }
 
+/// A conversation waiting in a queue: whose, and how.
+pub type WaitingIn = (ConversationId, CustomerId, Waiting);
+
 #[derive(Debug, Clone)]
 pub struct DeskSnapshot {
     pub agents: Vec<AgentLoad>,
-    pub queues: Vec<(QueueSnapshot, Vec<(ConversationId, CustomerId, Waiting)>)>,
+    pub queues: Vec<(QueueSnapshot, Vec<WaitingIn>)>,
     pub offline: Vec<OfflineMessage>,
     pub red_line: u32,
 }
@@ -668,7 +685,6 @@ impl Desk {
                 {
                     self.timers.remove(&(wake, c.id));
                 }
-                self.told.remove(&c.id);
                 return observed;
             }
             ConversationState::Queued => {

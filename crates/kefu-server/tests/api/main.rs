@@ -2,6 +2,7 @@
 
 mod analysis;
 mod bot;
+mod desk;
 mod imports;
 mod knowledge;
 mod llm;
