@@ -92,7 +92,7 @@ fn id<T: std::str::FromStr>(kind: u16, n: u64) -> T {
 }
 
 /// Arrivals per hour relative to the busiest ordinary hour, by shop hour.
-fn demand(hour: i64) -> f64 {
+pub fn demand(hour: i64) -> f64 {
     match hour {
         8 => 0.3,
         9 => 0.6,

@@ -381,6 +381,18 @@ impl ShopDesk {
         }
     }
 
+    /// Routing's invariants — nobody waits while an eligible online agent has room, nobody holds
+    /// more than their limit unless given it by hand — as what is wrong, for checks and
+    /// simulations.
+    pub fn violations(&self) -> Vec<String> {
+        self.lock().router.violations()
+    }
+
+    /// How many conversations wait for a person.
+    pub fn waiting(&self) -> usize {
+        self.lock().router.waiting()
+    }
+
     /// The earliest timer, for the timer loop to sleep until.
     pub fn next_wake(&self) -> Option<Timestamp> {
         self.lock().timers.first().map(|(t, _)| *t)
