@@ -437,6 +437,14 @@ pub enum LiveFrame {
         agent: AgentId,
         breaches: usize,
     },
+    /// An agent reached the shop's daily yellow line (fewer breaches than the red): a first
+    /// warning for supervisors.
+    #[serde(rename = "agent.yellow_line")]
+    YellowLine {
+        #[serde(rename = "agent_id")]
+        agent: AgentId,
+        breaches: usize,
+    },
     /// An agent's status changed.
     #[serde(rename = "agent.status")]
     AgentStatus {

@@ -94,8 +94,11 @@ pub(crate) fn committed(
             state.bus.publish(topic, frame.to_json());
         }
     }
-    for (agent, breaches) in observed.flagged {
-        let frame = LiveFrame::RedLine { agent, breaches };
+    for (agent, breaches, line) in observed.flagged {
+        let frame = match line {
+            super::Line::Red => LiveFrame::RedLine { agent, breaches },
+            super::Line::Yellow => LiveFrame::YellowLine { agent, breaches },
+        };
         state.bus.publish(topic, frame.to_json());
     }
 }

@@ -134,7 +134,7 @@ struct Desk {
     timers: BTreeSet<(Timestamp, ConversationId)>,
     /// Breaches per agent and shop day, and who was flagged on which day.
     breaches: HashMap<(AgentId, i64), usize>,
-    flagged: HashSet<(AgentId, i64)>,
+    flagged: HashSet<(AgentId, i64, Line)>,
     /// The queue position and wait last told to each waiting shopper.
     told: HashMap<ConversationId, (usize, Option<i64>)>,
 }
@@ -142,8 +142,8 @@ struct Desk {
 /// What folding in a batch of events turned up for the caller to announce.
 #[derive(Debug, Default)]
 pub struct Observed {
-    /// Agents who just reached the shop's red line: (agent, breaches today).
-    pub flagged: Vec<(AgentId, usize)>,
+    /// Agents who just reached one of the shop's daily lines: (agent, breaches today, line).
+    pub flagged: Vec<(AgentId, usize, Line)>,
 }
 
 /// One shop's desk.
@@ -551,6 +551,7 @@ impl ShopDesk {
             queues,
             offline,
             red_line: d.settings.breaches_per_day,
+            yellow_line: d.settings.yellow_breaches_per_day,
         }
     }
 }
@@ -612,6 +613,23 @@ pub struct DeskSnapshot {
     pub queues: Vec<(QueueSnapshot, Vec<WaitingIn>)>,
     pub offline: Vec<OfflineMessage>,
     pub red_line: u32,
+    pub yellow_line: u32,
+}
+
+/// A discipline line an agent reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Line {
+    Yellow,
+    Red,
+}
+
+impl Line {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Line::Yellow => "yellow",
+            Line::Red => "red",
+        }
+    }
 }
 
 impl Tracked {
@@ -647,7 +665,10 @@ impl Desk {
     fn fold(&mut self, c: &Conversation, events: &[Envelope]) -> Observed {
         let mut observed = Observed::default();
         let policy = self.policy.clone();
-        let line = self.settings.breaches_per_day as usize;
+        let (red, yellow) = (
+            self.settings.breaches_per_day as usize,
+            self.settings.yellow_breaches_per_day as usize,
+        );
         let t = self
             .open
             .entry(c.id)
@@ -684,8 +705,18 @@ impl Desk {
         for key in breaches {
             let n = self.breaches.entry(key).or_default();
             *n += 1;
-            if *n >= line && self.flagged.insert(key) {
-                observed.flagged.push((key.0, *n));
+            // Each line is announced once a day, when it is reached.
+            let line = if *n == red {
+                Some(Line::Red)
+            } else if *n == yellow {
+                Some(Line::Yellow)
+            } else {
+                None
+            };
+            if let Some(line) = line
+                && self.flagged.insert((key.0, key.1, line))
+            {
+                observed.flagged.push((key.0, *n, line));
             }
         }
         match c.state {

@@ -28,8 +28,10 @@ pub struct ServiceSettings {
     /// An assigned agent silent this long while the shopper waits loses the conversation to
     /// the front of the queue.
     pub silence_limit_s: u32,
-    /// Breaches by one agent in a shop day that flag them to the supervisor.
+    /// Breaches by one agent in a shop day that flag them to the supervisor (red line).
     pub breaches_per_day: u32,
+    /// Breaches in a shop day that warn the supervisor first (yellow line); below the red.
+    pub yellow_breaches_per_day: u32,
     /// One conversation's average handling time, for the shopper's wait estimate.
     pub average_handle_s: u32,
     pub hours: Schedule,
@@ -49,6 +51,7 @@ impl Default for ServiceSettings {
             warn_share: sla.warn_share,
             silence_limit_s: 120,
             breaches_per_day: RedLine::default().breaches_per_day as u32,
+            yellow_breaches_per_day: 2,
             average_handle_s: 300,
             hours: Schedule::default(),
             skills: default_skills(),
@@ -91,6 +94,14 @@ impl ServiceSettings {
         }
         if self.breaches_per_day == 0 || self.breaches_per_day > 1_000 {
             return err("breaches_per_day", "from 1 to 1000");
+        }
+        if self.yellow_breaches_per_day == 0
+            || self.yellow_breaches_per_day >= self.breaches_per_day
+        {
+            return err(
+                "yellow_breaches_per_day",
+                "at least 1 and fewer than breaches_per_day",
+            );
         }
         if let Err(e) = self.hours.validate() {
             return err(&format!("hours.{}", e.field), &e.message);

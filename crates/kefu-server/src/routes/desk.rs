@@ -43,8 +43,10 @@ pub struct AgentDeskView {
     /// Conversations held now.
     pub active: u32,
     pub breaches_today: usize,
-    /// Reached the shop's daily breach line.
+    /// Reached the shop's daily breach line (red).
     pub flagged: bool,
+    /// yellow | red, once reached today.
+    pub line: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,8 +116,9 @@ pub struct DeskView {
     /// Offline messages (留言) not answered yet, soonest due first.
     pub offline: Vec<OfflineMessageView>,
     pub today: TodayView,
-    /// Breaches in a day that flag an agent.
+    /// Breaches in a day that flag an agent (red) and that warn first (yellow).
     pub red_line: u32,
+    pub yellow_line: u32,
 }
 
 /// The supervisor's picture: who is online with how much work, who waits where, the offline
@@ -162,6 +165,13 @@ pub async fn overview(
             active: a.active,
             breaches_today: a.breaches_today,
             flagged: a.breaches_today >= line,
+            line: if a.breaches_today >= line {
+                Some("red")
+            } else if a.breaches_today >= snapshot.yellow_line as usize {
+                Some("yellow")
+            } else {
+                None
+            },
         })
         .collect();
     let queues = snapshot
@@ -202,6 +212,7 @@ pub async fn overview(
         offline,
         today: today(&state, shop, now).await?,
         red_line: snapshot.red_line,
+        yellow_line: snapshot.yellow_line,
     }))
 }
 

@@ -260,6 +260,8 @@ async fn three_breaches_in_a_day_flag_the_agent(backend: TestBackend) {
     }
     app.clock.advance_millis(16_000);
     assert_eq!(desk::tick(&app.state).await, 3);
+    let warned = boss_live.next_of("agent.yellow_line").await;
+    assert_eq!(warned["breaches"], 2);
     let flagged = boss_live.next_of("agent.red_line").await;
     assert_eq!(flagged["agent_id"], app.shop.agent.id.to_string());
     assert_eq!(flagged["breaches"], 3);
@@ -272,8 +274,8 @@ async fn three_breaches_in_a_day_flag_the_agent(backend: TestBackend) {
         .cloned()
         .expect("xiaomei");
     assert_eq!(
-        (&mine["breaches_today"], &mine["flagged"]),
-        (&json!(3), &json!(true))
+        (&mine["breaches_today"], &mine["flagged"], &mine["line"]),
+        (&json!(3), &json!(true), &json!("red"))
     );
     assert_eq!(overview.body["today"]["breaches"], 3);
     assert_eq!(overview.body["today"]["warnings"], 3);
