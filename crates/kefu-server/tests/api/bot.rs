@@ -214,6 +214,29 @@ async fn a_threatening_shopper_is_handed_off_even_on_a_known_question(backend: T
         "negative_emotion"
     );
     assert!(seen["conversation"]["hand_off"]["summary"]["topic"].is_string());
+    // A threat to go to the regulator is a major complaint: the crisis team's queue, first.
+    assert_eq!(seen["conversation"]["waiting"]["tier"], "crisis");
+    assert_eq!(seen["conversation"]["waiting"]["priority"], "crisis");
+}
+
+async fn after_hours_the_bot_says_when_a_person_will_answer(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let boss = app.login(&app.shop, &app.shop.supervisor).await;
+    seed(&app, &boss).await;
+    // 23:30 shop time, after the default staffed hours (08:00–23:00).
+    app.clock.advance_millis(13 * 3_600_000 + 30 * 60_000);
+    let due = kefu_domain::Clock::now(&*app.clock).plus_millis(10 * 3_600_000 + 30 * 60_000);
+    let visitor = anonymous(&app).await;
+    let sent = say(&app, &visitor, "转人工").await;
+    let text = sent["reply"]["text"].as_str().expect("reply");
+    assert!(
+        text.contains("留言") && text.contains(&due.to_shop_minute()),
+        "{text}"
+    );
+    let agent = app.login(&app.shop, &app.shop.agent).await;
+    let seen = detail(&app, &agent, sent["conversation_id"].as_str().expect("id")).await;
+    assert_eq!(seen["conversation"]["waiting"]["due"], json!(due));
+    assert_eq!(seen["conversation"]["sla"]["clock"], "offline_reply");
 }
 
 /// A visitor the shop does not know (no user id): a new customer each time.
@@ -382,5 +405,6 @@ both_backends!(
     the_bot_answers_takes_ratings_and_hands_off_with_a_summary,
     unknown_questions_and_upset_shoppers_go_to_people,
     a_threatening_shopper_is_handed_off_even_on_a_known_question,
+    after_hours_the_bot_says_when_a_person_will_answer,
     agents_get_suggestions_and_admins_keep_the_base_alive,
 );
