@@ -255,4 +255,31 @@ mod tests {
         };
         assert!(mondays_round_the_clock.is_staffed(at("2026-12-07 23:59:00")));
     }
+
+    proptest::proptest! {
+        /// Whatever a shop types, validation answers without panicking, and a schedule that
+        /// passes always gives a due time after the message, on a staffed day, at the set time.
+        #[test]
+        fn any_schedule_is_checked_and_valid_ones_give_a_later_due_time(
+            from in "[0-9:]{0,6}",
+            to in "[0-9:]{0,6}",
+            due in "[0-9:]{0,6}",
+            days in proptest::collection::vec(0u8..9, 0..8),
+            holiday in "[0-9-]{0,11}",
+            at in 1_700_000_000_000i64..1_900_000_000_000,
+        ) {
+            let s = Schedule {
+                shifts: vec![Shift { days, from, to }],
+                holidays: vec![holiday],
+                offline_due: due,
+            };
+            if s.validate().is_ok() {
+                let at = Timestamp::from_millis(at);
+                let next = s.offline_due(at);
+                proptest::prop_assert!(next > at);
+                proptest::prop_assert!(next.as_millis() - at.as_millis() <= LOOKAHEAD_DAYS * DAY_MS);
+                let _ = s.is_staffed(at);
+            }
+        }
+    }
 }
