@@ -91,6 +91,9 @@ pub enum Event {
 }
 
 impl Event {
+    /// The stored kind of SLA signals, for reading them back by kind.
+    pub const SLA_SIGNALED: &'static str = "sla_signaled";
+
     pub fn conversation(&self) -> ConversationId {
         match self {
             Event::ConversationOpened { conversation, .. }
@@ -116,7 +119,7 @@ impl Event {
             Event::BotDecided { .. } => "bot_decided",
             Event::BotRated { .. } => "bot_rated",
             Event::Transferred { .. } => "transferred",
-            Event::SlaSignaled { .. } => "sla_signaled",
+            Event::SlaSignaled { .. } => Event::SLA_SIGNALED,
         }
     }
 }

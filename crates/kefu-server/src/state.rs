@@ -55,6 +55,7 @@ impl AppState {
         visitor_key: impl Into<Vec<u8>>,
         limits: Limits,
     ) -> Self {
+        let desk = crate::desk::DeskService::new(clock.clone());
         Self {
             store,
             bus,
@@ -66,7 +67,7 @@ impl AppState {
             hot: Arc::new(crate::hot::HotState::default()),
             text: crate::text::TextEngine::shared(),
             knowledge: crate::knowledge::KnowledgeService::shared(),
-            desk: crate::desk::DeskService::new(),
+            desk,
             phraser: None,
         }
     }

@@ -208,7 +208,10 @@ async fn act_on(state: &AppState, desk: &ShopDesk, due: &Due, now: Timestamp) ->
     let silent = due.silent;
     let back = append_decided(state, desk, due.conversation, due.customer, |c| {
         let mut events = Vec::with_capacity(signals.len() + 1);
-        for s in &signals {
+        // Under the customer's lock the desk has every append folded in: a burst answered
+        // since the timer woke owes nothing any more.
+        let burst = desk.burst_of(c.id);
+        for s in signals.iter().filter(|s| Some(s.burst) == burst) {
             events.push(decide_sla_signal(c, *s, now)?);
         }
         if let Some(agent) = silent
@@ -221,6 +224,10 @@ async fn act_on(state: &AppState, desk: &ShopDesk, due: &Due, now: Timestamp) ->
         Ok(events)
     })
     .await?;
+    if back.is_none() {
+        // Nothing was owed after all; whatever runs next on it needs its timer.
+        desk.refile(due.conversation);
+    }
     Ok(back.is_some_and(|c| c.state == ConversationState::Queued))
 }
 

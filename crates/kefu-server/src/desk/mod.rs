@@ -32,14 +32,18 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Every shop's desk, built on first use.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DeskService {
+    clock: Arc<dyn Clock>,
     shops: Mutex<HashMap<ShopId, Arc<tokio::sync::OnceCell<Arc<ShopDesk>>>>>,
 }
 
 impl DeskService {
-    pub fn new() -> Arc<DeskService> {
-        Arc::new(DeskService::default())
+    pub fn new(clock: Arc<dyn Clock>) -> Arc<DeskService> {
+        Arc::new(DeskService {
+            clock,
+            shops: Mutex::default(),
+        })
     }
 
     fn cells(&self) -> MutexGuard<'_, HashMap<ShopId, Arc<tokio::sync::OnceCell<Arc<ShopDesk>>>>> {
@@ -50,7 +54,11 @@ impl DeskService {
     pub async fn for_shop(&self, store: &dyn Store, shop: ShopId) -> ApiResult<Arc<ShopDesk>> {
         let cell = self.cells().entry(shop).or_default().clone();
         let desk = cell
-            .get_or_try_init(|| async { ShopDesk::load(store, shop).await.map(Arc::new) })
+            .get_or_try_init(|| async {
+                ShopDesk::load(store, shop, self.clock.now())
+                    .await
+                    .map(Arc::new)
+            })
             .await?;
         Ok(desk.clone())
     }
@@ -173,7 +181,7 @@ fn need(w: &Waiting) -> Need {
 }
 
 impl ShopDesk {
-    async fn load(store: &dyn Store, shop: ShopId) -> ApiResult<ShopDesk> {
+    async fn load(store: &dyn Store, shop: ShopId, now: Timestamp) -> ApiResult<ShopDesk> {
         let settings = settings::load(store, shop).await?;
         let presence: HashMap<AgentId, (AgentStatus, Timestamp)> = store
             .agent_presence(shop)
@@ -212,7 +220,21 @@ impl ShopDesk {
         open.sort_by_key(|c| c.waiting.as_ref().map(|w| w.since).unwrap_or(c.created_at));
         for c in &open {
             let events = store.conversation_events(shop, c.id).await?;
-            desk.fold(c, &events);
+            desk.fold(c, &events, false);
+        }
+        // Today's breaches, closed conversations' included, for the discipline lines; lines
+        // already reached were announced before the restart.
+        let midnight = Timestamp::from_millis(now.shop_day() * 86_400_000 - SHOP_UTC_OFFSET_MS);
+        for e in store
+            .events_of_kinds(shop, &[Event::SLA_SIGNALED], midnight, 100_000)
+            .await?
+        {
+            if let Event::SlaSignaled { signal, .. } = &e.event
+                && signal.level == SlaLevel::Breach
+                && let Some(agent) = signal.agent
+            {
+                desk.count_breach((agent, signal.at.shop_day()));
+            }
         }
         Ok(ShopDesk {
             shop,
@@ -242,7 +264,7 @@ impl ShopDesk {
 
     /// Folds in events just appended to `conversation` (which is the state after them).
     pub fn observe(&self, conversation: &Conversation, events: &[Envelope]) -> Observed {
-        self.lock().fold(conversation, events)
+        self.lock().fold(conversation, events, true)
     }
 
     /// A new or changed agent (their tier, skills or limit).
@@ -314,7 +336,7 @@ impl ShopDesk {
     /// Makes routing agree with a conversation read back from the store (an assignment that
     /// could not be appended).
     fn resync(&self, conversation: &Conversation) {
-        self.lock().fold(conversation, &[]);
+        self.lock().fold(conversation, &[], true);
     }
 
     /// Timers due at `now`: each conversation with the SLA signals to record and whether its
@@ -370,6 +392,20 @@ impl ShopDesk {
                 },
                 ..QueueRequest::standard()
             })
+    }
+
+    /// When the conversation's unanswered burst began, if it has one.
+    fn burst_of(&self, conversation: ConversationId) -> Option<Timestamp> {
+        let d = self.lock();
+        d.open
+            .get(&conversation)
+            .and_then(|t| t.sla.open.as_ref())
+            .map(|b| b.started)
+    }
+
+    /// Files a conversation's timer again from its current clocks.
+    fn refile(&self, conversation: ConversationId) {
+        self.lock().reschedule(conversation);
     }
 
     /// Files a conversation's timer again after a failed append, a little later.
@@ -662,13 +698,12 @@ impl Tracked {
 }
 
 impl Desk {
-    fn fold(&mut self, c: &Conversation, events: &[Envelope]) -> Observed {
+    /// Folds events into a conversation's tracking and makes routing agree with its state.
+    /// `count` adds its breaches to the day's tally (not while rebuilding, which reads the
+    /// day's breaches from the log once).
+    fn fold(&mut self, c: &Conversation, events: &[Envelope], count: bool) -> Observed {
         let mut observed = Observed::default();
         let policy = self.policy.clone();
-        let (red, yellow) = (
-            self.settings.breaches_per_day as usize,
-            self.settings.yellow_breaches_per_day as usize,
-        );
         let t = self
             .open
             .entry(c.id)
@@ -702,21 +737,9 @@ impl Desk {
         t.state = c.state;
         t.waiting = c.waiting.clone();
         t.holder = c.assigned_agent;
-        for key in breaches {
-            let n = self.breaches.entry(key).or_default();
-            *n += 1;
-            // Each line is announced once a day, when it is reached.
-            let line = if *n == red {
-                Some(Line::Red)
-            } else if *n == yellow {
-                Some(Line::Yellow)
-            } else {
-                None
-            };
-            if let Some(line) = line
-                && self.flagged.insert((key.0, key.1, line))
-            {
-                observed.flagged.push((key.0, *n, line));
+        for key in breaches.into_iter().filter(|_| count) {
+            if let Some((n, line)) = self.count_breach(key) {
+                observed.flagged.push((key.0, n, line));
             }
         }
         match c.state {
@@ -763,6 +786,28 @@ impl Desk {
         }
         self.reschedule(c.id);
         observed
+    }
+
+    /// Adds a breach to an agent's day; the line it reaches, if it reaches one now for the first
+    /// time that day (each line is announced once).
+    fn count_breach(&mut self, key: (AgentId, i64)) -> Option<(usize, Line)> {
+        let (red, yellow) = (
+            self.settings.breaches_per_day as usize,
+            self.settings.yellow_breaches_per_day as usize,
+        );
+        let n = self.breaches.entry(key).or_default();
+        *n += 1;
+        let n = *n;
+        let line = if n >= red {
+            Line::Red
+        } else if n >= yellow {
+            Line::Yellow
+        } else {
+            return None;
+        };
+        self.flagged
+            .insert((key.0, key.1, line))
+            .then_some((n, line))
     }
 
     /// Files a conversation's timer at its next SLA signal or silence limit.

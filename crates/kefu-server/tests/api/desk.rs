@@ -279,6 +279,38 @@ async fn three_breaches_in_a_day_flag_the_agent(backend: TestBackend) {
     );
     assert_eq!(overview.body["today"]["breaches"], 3);
     assert_eq!(overview.body["today"]["warnings"], 3);
+
+    // After a restart the day's tally is read back from the log, closed conversations included.
+    let token = app.login(&app.shop, &app.shop.agent).await;
+    let list = app.get("/api/v1/conversations", Some(&token)).await;
+    let first = list.body["items"][0]["id"].as_str().expect("id").to_owned();
+    let closed = app
+        .post(
+            &format!("/api/v1/conversations/{first}/close"),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(closed.status, 200);
+    let restarted = kefu_server::AppState::new(
+        app.store.store.clone(),
+        std::sync::Arc::new(kefu_bus::InProcessBus::new()),
+        app.clock.clone(),
+        b"another-visitor-key-0123456789abcdef".to_vec(),
+        kefu_server::Limits::default(),
+    );
+    let rebuilt = restarted
+        .desk
+        .for_shop(&*app.store.store, app.shop.id())
+        .await
+        .expect("desk");
+    let mine = rebuilt
+        .snapshot(app.clock.now())
+        .agents
+        .into_iter()
+        .find(|a| a.agent.id == app.shop.agent.id)
+        .expect("xiaomei");
+    assert_eq!(mine.breaches_today, 3);
 }
 
 async fn a_silent_or_departed_agent_loses_the_conversation_to_the_front_of_the_queue(
