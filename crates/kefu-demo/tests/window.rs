@@ -122,6 +122,8 @@ fn kind(e: &Event) -> &'static str {
         Event::Closed { .. } => "Closed",
         Event::BotDecided { .. } => "BotDecided",
         Event::BotRated { .. } => "BotRated",
+        Event::Transferred { .. } => "Transferred",
+        Event::SlaSignaled { .. } => "SlaSignaled",
     }
 }
 

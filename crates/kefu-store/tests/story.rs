@@ -205,7 +205,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
         })
         .await
         .expect("append");
-    assert_eq!(appended.seqs.len(), 2);
+    assert_eq!(appended.seqs.len(), 3, "opened, posted, queued");
     assert!(appended.seqs[0] < appended.seqs[1]);
     assert_eq!(
         s.idempotent_response(shop_id, "delivery-1")
@@ -371,7 +371,7 @@ async fn conversations_append_conflict_idempotency_and_rebuild(backend: TestBack
         messages
     );
     let log = s.events(shop_id, 0, 100).await.expect("log");
-    assert_eq!(log.len(), 5);
+    assert_eq!(log.len(), 6);
     assert_eq!(
         s.message_analyses(shop_id, conv.id).await.expect("read"),
         vec![analysis],
@@ -445,7 +445,7 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
     let counts = s.counts(shop_id).await.expect("counts");
     assert_eq!(
         (counts.conversations, counts.messages, counts.events),
-        (200, 400, 800)
+        (200, 400, 1000)
     );
     let waiting = s
         .list_conversations(shop_id, ConversationFilter::Open, 1_000)
@@ -454,7 +454,7 @@ async fn concurrent_appends_are_grouped_and_all_durable(backend: TestBackend) {
     assert!(
         waiting
             .iter()
-            .all(|c| c.state == ConversationState::Waiting && c.version == 4)
+            .all(|c| c.state == ConversationState::Waiting && c.version == 5)
     );
     assert_eq!(s.rebuild_projections(shop_id).await.expect("rebuild"), 200);
     assert_eq!(
@@ -812,8 +812,145 @@ async fn bot_turns_counters_and_rebuild(backend: TestBackend) {
     assert_eq!(counted(read), (1, 0, 1, 1));
 }
 
+async fn presence_waiting_and_the_log_by_kind(backend: TestBackend) {
+    use kefu_domain::conversation::{decide_send_back, decide_sla_signal};
+    let t = TestStore::new(backend).await;
+    let s = &*t.store;
+    let demo = shop("demo");
+    s.create_shop(&demo).await.expect("shop");
+    let other = shop("other");
+    s.create_shop(&other).await.expect("shop");
+    let shop_id = demo.shop.id;
+    let mei = agent(shop_id, "xiaomei", Role::Agent);
+    s.upsert_agent(&mei, "h").await.expect("agent");
+    let stranger = agent(other.shop.id, "x", Role::Agent);
+    s.upsert_agent(&stranger, "h").await.expect("agent");
+
+    assert!(
+        s.agent_presence(shop_id).await.expect("read").is_empty(),
+        "offline by default"
+    );
+    s.set_agent_status(shop_id, mei.id, AgentStatus::Online, at(1))
+        .await
+        .expect("online");
+    s.set_agent_status(shop_id, mei.id, AgentStatus::Away, at(2))
+        .await
+        .expect("away");
+    assert_eq!(
+        s.agent_presence(shop_id).await.expect("read"),
+        [AgentPresence {
+            agent: mei.id,
+            status: AgentStatus::Away,
+            since: at(2)
+        }]
+    );
+    assert!(matches!(
+        s.set_agent_status(shop_id, stranger.id, AgentStatus::Online, at(3))
+            .await,
+        Err(StoreError::MissingReference(_))
+    ));
+    assert!(
+        s.agent_presence(other.shop.id)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+
+    let buyer = s
+        .ensure_customer(&customer(shop_id, "tb_1"))
+        .await
+        .expect("customer");
+    let vip = QueueRequest {
+        priority: Priority::Vip,
+        skill: Some("物流".into()),
+        ..QueueRequest::standard()
+    };
+    let opened = decide_shopper_message(
+        shop_id,
+        buyer.id,
+        None,
+        Opening {
+            channel: Channel::Widget,
+            platform: None,
+            bot: false,
+            queue: vip.clone(),
+        },
+        text("快递丢了"),
+        at(10),
+    );
+    let conv = append_to(s, None, opened).await;
+    let conv = append_to(
+        s,
+        Some(conv.clone()),
+        vec![kefu_domain::conversation::decide_assign(&conv, mei.id, at(11)).expect("queued")],
+    )
+    .await;
+    let signal = SlaSignal {
+        clock: SlaClock::FirstResponse,
+        level: SlaLevel::Breach,
+        burst: at(10),
+        at: at(25),
+        agent: Some(mei.id),
+    };
+    let conv = append_to(
+        s,
+        Some(conv.clone()),
+        vec![decide_sla_signal(&conv, signal, at(25)).expect("open")],
+    )
+    .await;
+    let back = decide_send_back(&conv, SendBackReason::Offline, vip, at(30)).expect("held");
+    let conv = append_to(s, Some(conv), vec![back]).await;
+    let stored = s
+        .conversation(shop_id, conv.id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        stored, conv,
+        "waiting (priority, skill, sent back) round-trips"
+    );
+    assert_eq!(
+        stored
+            .waiting
+            .as_ref()
+            .and_then(|w| w.sent_back)
+            .map(|b| b.agent),
+        Some(mei.id)
+    );
+    assert_eq!(
+        s.open_conversations(shop_id).await.expect("open"),
+        [conv.clone()]
+    );
+    let events = s
+        .conversation_events(shop_id, conv.id)
+        .await
+        .expect("events");
+    assert_eq!(events.len(), 6);
+    let signals = s
+        .events_of_kinds(shop_id, &["sla_signaled", "queued"], at(20), 10)
+        .await
+        .expect("kinds");
+    assert_eq!(
+        signals.len(),
+        2,
+        "the signal and the send-back, not the opening's queueing"
+    );
+    assert!(
+        s.events_of_kinds(other.shop.id, &["queued"], at(0), 10)
+            .await
+            .expect("kinds")
+            .is_empty()
+    );
+    assert_eq!(s.rebuild_projections(shop_id).await.expect("rebuild"), 1);
+    assert_eq!(
+        s.conversation(shop_id, conv.id).await.expect("read"),
+        Some(conv)
+    );
+}
+
 both_backends!(
     shop_agents_and_sessions,
+    presence_waiting_and_the_log_by_kind,
     imports_count_inserts_and_updates,
     conversations_append_conflict_idempotency_and_rebuild,
     concurrent_appends_are_grouped_and_all_durable,

@@ -287,6 +287,7 @@ async fn first_agents_of_a_conversation(backend: TestBackend) {
             channel: Channel::Widget,
             platform: None,
             bot: false,
+            queue: QueueRequest::standard(),
         },
         text("快递丢了"),
         at(1),
