@@ -234,15 +234,37 @@ test('an agent goes online and gets a shopper with a countdown, transfers to the
     await expect(headerClock).toHaveAttribute('data-tone', 'breach', { timeout: 25_000 });
     await expect(headerClock).toHaveText(/已超时/);
 
-    // 转接: an offline agent cannot be chosen; to the expert queue with a quick-pick reason.
+    // 转接: an offline agent cannot be chosen.
     await agent.getByTestId('transfer-open').click();
     const dialog = agent.getByTestId('transfer-dialog');
     await expect(dialog).toBeVisible();
     const expertOption = dialog.locator(`[data-testid="transfer-agent"][data-username="${EXPERT}"]`);
     await expect(expertOption).toHaveAttribute('data-status', 'offline');
     await expect(expertOption.locator('input')).toBeDisabled();
+    await dialog.getByRole('button', { name: '取消' }).click();
+    await expect(dialog).toBeHidden();
+
+    // The expert comes online and is chosen, but leaves before the transfer is sent: the 409
+    // is explained in the dialog.
+    const expertId = expertBefore?.agent.id ?? '';
+    await api.setStatus(expertId, 'online');
+    await agent.getByTestId('transfer-open').click();
+    await expect(expertOption).toHaveAttribute('data-status', 'online');
+    await expertOption.locator('input').check();
+    await dialog.getByTestId('transfer-quick-customer').click();
+    await expect(dialog.getByTestId('transfer-reason')).toHaveValue('客户要求');
+    await api.setStatus(expertId, 'offline');
+    await dialog.getByTestId('transfer-submit').click();
+    const refused = dialog.getByTestId('transfer-error');
+    await expect(refused).toHaveAttribute('data-code', 'conflict');
+    await expect(refused).toContainText('对方已离线');
+
+    // To the expert queue instead, with a quick-pick reason.
     await dialog.getByTestId('transfer-mode-queue').click();
+    await expect(refused).toBeHidden();
     await dialog.getByTestId('transfer-tier').selectOption('expert');
+    // A reason is required.
+    await dialog.getByTestId('transfer-reason').fill('  ');
     await expect(dialog.getByTestId('transfer-submit')).toBeDisabled();
     await dialog.getByTestId('transfer-quick-expert').click();
     await expect(dialog.getByTestId('transfer-reason')).toHaveValue('需要专家处理');
