@@ -1,4 +1,5 @@
 /** Minimal JSON client for the kefu API with typed errors. */
+import { noteServerDate } from './clock';
 
 /** One problem with one field (of one row, for imports), as the API reports it. */
 export interface FieldError {
@@ -133,6 +134,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
 
     let response: Response;
+    const sentAt = Date.now();
     try {
       response = await fetch(`/api/v1${init.path}`, {
         method: init.method,
@@ -143,6 +145,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     } catch (err) {
       throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err));
     }
+    noteServerDate(response.headers.get('Date'), sentAt, Date.now());
     if (!response.ok) {
       if (response.status === 401 && token && options.onUnauthorized) options.onUnauthorized();
       throw await errorOf(response);

@@ -111,3 +111,28 @@ export function mergeMessages<M extends { id: string; at: string }>(
     return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   });
 }
+
+/** A countdown or a time waited: "04:05", or "1:02:03" from an hour on. Negative counts as 0. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
+}
+
+/** A due time for short labels: "今天 10:00", "明天 10:00", "12-03 10:00", "2027-01-03 10:00". */
+export function formatDue(iso: string, reference: number = now.value): string {
+  const d = parse(iso);
+  if (!d) return '';
+  const t = i18n.global.t;
+  const ref = new Date(reference);
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (sameDay(d, ref)) return `${t('time.today')} ${hm}`;
+  const tomorrow = new Date(ref);
+  tomorrow.setDate(ref.getDate() + 1);
+  if (sameDay(d, tomorrow)) return `${t('time.tomorrow')} ${hm}`;
+  const md = `${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  if (d.getFullYear() === ref.getFullYear()) return `${md} ${hm}`;
+  return `${d.getFullYear()}-${md} ${hm}`;
+}

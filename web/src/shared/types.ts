@@ -108,6 +108,118 @@ export interface ConversationSummary {
   updated_at: string;
   /** Set once the bot handed the conversation to people; absent from older servers. */
   hand_off?: HandOff | null;
+  /** While it waits for a person (queued); absent from older servers. */
+  waiting?: Waiting | null;
+  /** The clock counting down while the shopper waits for a reply; absent from older servers. */
+  sla?: SlaClock | null;
+}
+
+/* ---- Routing, SLA clocks and the service desk (队列) ---- */
+
+export type AgentStatus = 'online' | 'busy' | 'away' | 'offline';
+export type Priority = 'normal' | 'complaint' | 'vip' | 'human_only' | 'crisis';
+export type SendBackReason = 'silent' | 'offline';
+export type SlaClockKind = 'first_response' | 'reply_interval' | 'three_minute' | 'offline_reply';
+export type SlaLevel = 'warning' | 'breach';
+
+/** A conversation waiting for a person: its queue, and whether an agent lost it (退回). */
+export interface Waiting {
+  tier: AgentTier;
+  priority: Priority;
+  skill?: string;
+  /** An offline message's (留言) reply is due by then. */
+  due?: string;
+  sent_back?: { agent: string; reason: SendBackReason };
+  since: string;
+}
+
+/** An SLA countdown: `due_at` is when it breaches. */
+export interface SlaClock {
+  clock: SlaClockKind;
+  started_at: string;
+  due_at: string;
+  level: SlaLevel | null;
+}
+
+export interface AgentDesk {
+  agent: Agent;
+  status: AgentStatus;
+  since: string;
+  /** Conversations held now. */
+  active: number;
+  breaches_today: number;
+  /** Reached the shop's daily breach line (红线). */
+  flagged: boolean;
+}
+
+export interface WaitingEntry {
+  conversation_id: string;
+  customer: ConversationCustomer;
+  priority: Priority;
+  since: string;
+  sent_back: SendBackReason | null;
+  due: string | null;
+}
+
+export interface DeskQueue {
+  tier: AgentTier;
+  skill: string | null;
+  /** Seats of the queue's online agents. */
+  capacity: number;
+  /** Next first. */
+  waiting: WaitingEntry[];
+}
+
+/** An offline message (留言) not answered yet. */
+export interface OfflineMessage {
+  conversation_id: string;
+  customer: ConversationCustomer;
+  left_at: string;
+  due: string;
+  holder: string | null;
+  /** Past due: escalated to the supervisor. */
+  overdue: boolean;
+}
+
+export interface DeskToday {
+  warnings: number;
+  breaches: number;
+  reached_people: number;
+  transferred: number;
+  transfer_rate: number | null;
+  sent_back: number;
+}
+
+export interface DeskOverview {
+  agents: AgentDesk[];
+  queues: DeskQueue[];
+  offline: OfflineMessage[];
+  today: DeskToday;
+  /** Breaches in a day that flag an agent. */
+  red_line: number;
+}
+
+export interface StatusResponse {
+  agent_id: string;
+  status: AgentStatus;
+}
+
+export interface TransferInput {
+  to_agent?: string;
+  to_tier?: AgentTier;
+  to_skill?: string;
+  reason: string;
+}
+
+/** The waiting shopper's place in the queue (`GET /widget/queue`). */
+export interface WidgetQueue {
+  waiting: boolean;
+  /** 0 = next. */
+  position: number | null;
+  /** Null while nobody who could take it is online. */
+  estimated_wait_ms: number | null;
+  /** An offline message's reply is due by then. */
+  due: string | null;
 }
 
 export interface Customer {
@@ -235,7 +347,24 @@ export type LiveFrame =
   | { type: 'conversation.updated'; conversation: ConversationSummary }
   | { type: 'resync' }
   | { type: 'pong' }
-  | { type: 'ticket.reminder'; ticket: Ticket; overdue: boolean };
+  | { type: 'ticket.reminder'; ticket: Ticket; overdue: boolean }
+  | {
+      type: 'sla.signal';
+      conversation_id: string;
+      clock: SlaClockKind;
+      level: SlaLevel;
+      agent_id: string | null;
+      at: string;
+    }
+  | { type: 'agent.red_line'; agent_id: string; breaches: number }
+  | { type: 'agent.status'; agent_id: string; status: AgentStatus; since: string }
+  | {
+      type: 'queue.status';
+      conversation_id: string;
+      position: number;
+      estimated_wait_ms: number | null;
+      due: string | null;
+    };
 
 /** Maximum reply length in characters (Unicode code points), as enforced by the server. */
 export const MAX_MESSAGE_CHARS = 2000;

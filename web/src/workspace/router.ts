@@ -16,6 +16,12 @@ export const router = createRouter({
       meta: { auth: true },
     },
     {
+      path: '/desk',
+      name: 'desk',
+      component: () => import('./views/DeskView.vue'),
+      meta: { auth: true },
+    },
+    {
       path: '/knowledge',
       name: 'knowledge',
       component: () => import('./views/KnowledgeView.vue'),

@@ -14,6 +14,7 @@ import type {
   Suggestions,
 } from '@/shared/types';
 import { api, session } from './session';
+import { notePresenceFrame } from './desk';
 
 export type ListTab = 'open' | 'closed';
 
@@ -73,6 +74,8 @@ export function createWorkspaceStore() {
   const detailError = shallowRef<unknown>(null);
 
   const seen = reactive<Record<string, number>>(loadSeen());
+  /** Per conversation, when its latest SLA signal came (the countdown flashes on a change). */
+  const slaFlash = reactive<Record<string, number>>({});
 
   /** Agent assist: the knowledge base's answers to the open conversation's latest shopper message. */
   const suggestions = shallowRef<(Suggestions & { conversationId: string }) | null>(null);
@@ -337,6 +340,14 @@ export function createWorkspaceStore() {
       case 'conversation.updated':
         upsertSummary(frame.conversation);
         break;
+      case 'sla.signal':
+        slaFlash[frame.conversation_id] = Date.now();
+        // The conversation.updated frame with the new level follows; re-read if it was missed.
+        if (!conversations.value.some((c) => c.id === frame.conversation_id)) scheduleListRefresh();
+        break;
+      case 'agent.status':
+        notePresenceFrame(frame);
+        break;
       default:
         break;
     }
@@ -385,6 +396,7 @@ export function createWorkspaceStore() {
     detailLoading,
     detailError,
     unread,
+    slaFlash,
     suggestions,
     suggestionsLoading,
     suggestionsError,
@@ -394,6 +406,7 @@ export function createWorkspaceStore() {
     select,
     sendReply,
     closeSelected,
+    applySummary: upsertSummary,
     useSuggestion,
     suggestionUsed,
     reloadSuggestions: () =>
