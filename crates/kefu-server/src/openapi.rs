@@ -18,6 +18,7 @@ use utoipa::OpenApi;
         crate::routes::conversations::reply,
         crate::routes::conversations::close,
         crate::routes::desk::overview,
+        crate::routes::desk::my_current_status,
         crate::routes::desk::my_status,
         crate::routes::desk::agent_status,
         crate::routes::desk::transfer,

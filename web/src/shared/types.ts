@@ -361,7 +361,9 @@ export type LiveFrame =
   | {
       type: 'queue.status';
       conversation_id: string;
-      position: number;
+      /** False once a person took the conversation (then position is null). */
+      waiting: boolean;
+      position: number | null;
       estimated_wait_ms: number | null;
       due: string | null;
     };

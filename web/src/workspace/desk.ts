@@ -29,6 +29,9 @@ export const deskApi = {
   overview(): Promise<DeskOverview> {
     return api.get<DeskOverview>('/desk');
   },
+  myStatus(): Promise<StatusResponse> {
+    return api.get<StatusResponse>('/desk/status');
+  },
   setMyStatus(status: AgentStatus): Promise<StatusResponse> {
     return api.post<StatusResponse>('/desk/status', { status });
   },
@@ -73,9 +76,8 @@ export async function loadMyStatus(): Promise<void> {
   if (!me || presenceState.loading) return;
   presenceState.loading = true;
   try {
-    const desk = await deskApi.overview();
-    const mine = desk.agents.find((a) => a.agent.id === me);
-    presenceState.status = mine?.status ?? 'offline';
+    const mine = await deskApi.myStatus();
+    presenceState.status = mine.status;
     presenceState.error = null;
   } catch (err) {
     presenceState.error = err;

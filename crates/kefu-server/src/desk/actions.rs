@@ -269,6 +269,10 @@ pub async fn set_status(
 ) -> ApiResult<()> {
     let desk = state.desk.for_shop(&*state.store, shop).await?;
     let now = state.clock.now();
+    if desk.knows(agent) && desk.status_of(agent) == status {
+        // Nothing changes: saying "offline" twice does not send anything back again.
+        return Ok(());
+    }
     state
         .store
         .set_agent_status(shop, agent, status, now)
@@ -277,6 +281,12 @@ pub async fn set_status(
             StoreError::MissingReference(_) => ApiError::not_found("agent"),
             e => e.into(),
         })?;
+    if !desk.knows(agent)
+        && let Some(found) = state.store.agent(shop, agent).await?
+    {
+        // Added since the desk was built: routing learns of them now.
+        desk.upsert_agent(&found);
+    }
     let held = desk.status_changed(agent, status, now);
     state.bus.publish(
         Topic::Shop(shop),

@@ -317,6 +317,11 @@ impl ShopDesk {
         self.lock().open.get(&conversation).map(|t| t.customer)
     }
 
+    /// Whether the agent is one of the shop's, as the desk knows them.
+    pub fn knows(&self, agent: AgentId) -> bool {
+        self.lock().agents.contains_key(&agent)
+    }
+
     /// An agent's status as routing has it; unknown agents are offline.
     pub fn status_of(&self, agent: AgentId) -> AgentStatus {
         self.lock()

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/desk", get(overview))
-        .route("/desk/status", post(my_status))
+        .route("/desk/status", get(my_current_status).post(my_status))
         .route("/desk/agents/{id}/status", post(agent_status))
         .route("/conversations/{id}/transfer", post(transfer))
         .route(
@@ -275,6 +275,19 @@ pub struct StatusView {
     pub agent_id: AgentId,
     #[schema(value_type = String)]
     pub status: AgentStatus,
+}
+
+/// The caller's own status.
+#[utoipa::path(get, path = "/api/v1/desk/status", responses((status = 200, body = StatusView)))]
+pub async fn my_current_status(
+    State(state): State<AppState>,
+    session: AgentSession,
+) -> ApiResult<Json<StatusView>> {
+    let desk = state.desk.for_shop(&*state.store, session.shop()).await?;
+    Ok(Json(StatusView {
+        agent_id: session.agent.id,
+        status: desk.status_of(session.agent.id),
+    }))
 }
 
 /// Sets the caller's own status. Offline sends their conversations back to the queue.

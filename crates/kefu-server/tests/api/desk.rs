@@ -113,6 +113,8 @@ async fn hand_offs_wait_in_order_and_go_to_the_least_loaded_online_agent(backend
 
     // 小美 comes online and takes both; the waiting shopper hears they are being connected.
     go(&app, &mei, "online").await;
+    let mine = app.get("/api/v1/desk/status", Some(&mei)).await;
+    assert_eq!(mine.body["status"], "online");
     for id in [&a, &b] {
         let view = conversation(&app, &mei, id).await;
         assert_eq!(view["state"], "assigned");
