@@ -3,7 +3,7 @@
 use crate::runtime;
 use anyhow::{Context, Result};
 use kefu_domain::conversation::fold_new;
-use kefu_domain::{AgentStatus, Clock, ConversationId, Envelope, SystemClock, Timestamp};
+use kefu_domain::{Clock, ConversationId, Envelope, SystemClock, Timestamp};
 use kefu_server::Settings;
 use kefu_server::auth::{hash_password, hmac_hex, random_token};
 use kefu_store::{AppendBatch, ShopRecord, SqlStore, Store};
@@ -134,16 +134,6 @@ async fn ensure_demo_shop(store: &SqlStore, seed: u64, anchor: Timestamp) -> Res
             .await?
             .map_err(|e| anyhow::anyhow!("hashing a demo password: {e}"))?;
         store.upsert_agent(&a.agent, &hash).await?;
-        // The demo opens mid-shift: the staff are at their desks, except 乐乐, who stepped
-        // away. Whoever logs in can change their own status in the top bar.
-        let status = if a.agent.username == "lele" {
-            AgentStatus::Away
-        } else {
-            AgentStatus::Online
-        };
-        store
-            .set_agent_status(shop_id, a.agent.id, status, anchor)
-            .await?;
     }
     store.upsert_products(shop_id, &demo.products).await?;
     store.upsert_customers(shop_id, &demo.customers).await?;
