@@ -150,7 +150,11 @@ export interface AgentDesk {
   breaches_today: number;
   /** Reached the shop's daily breach line (红线). */
   flagged: boolean;
+  /** The discipline line reached today: yellow (a first warning) or red (= flagged). */
+  line: DisciplineLine | null;
 }
+
+export type DisciplineLine = 'yellow' | 'red';
 
 export interface WaitingEntry {
   conversation_id: string;
@@ -195,8 +199,51 @@ export interface DeskOverview {
   queues: DeskQueue[];
   offline: OfflineMessage[];
   today: DeskToday;
-  /** Breaches in a day that flag an agent. */
+  /** Breaches in a day that flag an agent (红线). */
   red_line: number;
+  /** Breaches in a day that warn first (黄线); below the red line. */
+  yellow_line: number;
+}
+
+/** A staffed window on some weekdays (1 = Monday … 7 = Sunday), `HH:MM` shop time. */
+export interface Shift {
+  days: number[];
+  from: string;
+  /** May be `24:00`. */
+  to: string;
+}
+
+export interface ServiceHours {
+  shifts: Shift[];
+  /** Days off, `YYYY-MM-DD`. */
+  holidays: string[];
+  /** When offline messages (留言) are due on the next staffed day, `HH:MM`. */
+  offline_due: string;
+}
+
+export interface SkillTopics {
+  skill: string;
+  topics: string[];
+}
+
+/** The shop's service rules (`GET/PUT /settings/service`). */
+export interface ServiceSettings {
+  first_response_s: number;
+  reply_interval_s: number;
+  three_minute_s: number;
+  /** Shop-time hours the 3-minute target is counted in, [from, to). */
+  counted_from_hour: number;
+  counted_to_hour: number;
+  /** Share of a target at which the agent is warned (0.8). */
+  warn_share: number;
+  silence_limit_s: number;
+  /** Red line. */
+  breaches_per_day: number;
+  /** Yellow line, below the red. */
+  yellow_breaches_per_day: number;
+  average_handle_s: number;
+  hours: ServiceHours;
+  skills: SkillTopics[];
 }
 
 export interface StatusResponse {
@@ -357,6 +404,7 @@ export type LiveFrame =
       at: string;
     }
   | { type: 'agent.red_line'; agent_id: string; breaches: number }
+  | { type: 'agent.yellow_line'; agent_id: string; breaches: number }
   | { type: 'agent.status'; agent_id: string; status: AgentStatus; since: string }
   | {
       type: 'queue.status';

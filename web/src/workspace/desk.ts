@@ -5,11 +5,14 @@
  */
 import { reactive, readonly } from 'vue';
 import type {
+  AgentDesk,
   AgentStatus,
   AgentTier,
   ConversationSummary,
   DeskOverview,
+  DisciplineLine,
   LiveFrame,
+  ServiceSettings,
   SlaClock,
   StatusResponse,
   TransferInput,
@@ -39,6 +42,12 @@ export const deskApi = {
     return api.post<StatusResponse>(`/desk/agents/${encodeURIComponent(agentId)}/status`, {
       status,
     });
+  },
+  serviceSettings(): Promise<ServiceSettings> {
+    return api.get<ServiceSettings>('/settings/service');
+  },
+  saveServiceSettings(settings: ServiceSettings): Promise<ServiceSettings> {
+    return api.put<ServiceSettings>('/settings/service', settings);
   },
   transfer(conversationId: string, input: TransferInput): Promise<ConversationSummary> {
     return api.post<ConversationSummary>(
@@ -104,6 +113,72 @@ export function notePresenceFrame(frame: LiveFrame): void {
   if (frame.type === 'agent.status' && frame.agent_id === session.agent?.id) {
     presenceState.status = frame.status;
   }
+}
+
+/* ---- Discipline lines (黄线 / 红线): alerts for supervisors ---- */
+
+/** An agent who reached the yellow or red line today, until a supervisor dismisses it. */
+export interface LineAlert {
+  id: number;
+  agentId: string;
+  line: DisciplineLine;
+  breaches: number;
+  /** The supervisor signed in when it came: another sign-in on this tab does not see it. */
+  owner: string;
+}
+
+/** Alerts kept at most; the oldest go first. */
+const MAX_LINE_ALERTS = 5;
+
+const linesState = reactive<{ alerts: LineAlert[]; names: Record<string, string> }>({
+  alerts: [],
+  names: {},
+});
+let alertSeq = 0;
+let namesLoading = false;
+
+export const lines = readonly(linesState);
+
+/** Remembers agents' names from the desk, for the alerts (frames carry only the id). */
+export function noteAgentNames(agents: readonly AgentDesk[]): void {
+  for (const a of agents) linesState.names[a.agent.id] = a.agent.display_name;
+}
+
+async function loadAgentNames(): Promise<void> {
+  if (namesLoading) return;
+  namesLoading = true;
+  try {
+    noteAgentNames((await deskApi.overview()).agents);
+  } catch {
+    // The alert shows without the name.
+  } finally {
+    namesLoading = false;
+  }
+}
+
+/** An `agent.yellow_line` / `agent.red_line` frame: an alert for a supervisor (one per agent). */
+export function noteLineFrame(frame: LiveFrame): void {
+  if (frame.type !== 'agent.yellow_line' && frame.type !== 'agent.red_line') return;
+  const owner = session.agent?.id;
+  if (!owner || !canSupervise()) return;
+  const line: DisciplineLine = frame.type === 'agent.red_line' ? 'red' : 'yellow';
+  alertSeq += 1;
+  const alert: LineAlert = {
+    id: alertSeq,
+    agentId: frame.agent_id,
+    line,
+    breaches: frame.breaches,
+    owner,
+  };
+  linesState.alerts = [
+    ...linesState.alerts.filter((a) => a.agentId !== frame.agent_id),
+    alert,
+  ].slice(-MAX_LINE_ALERTS);
+  if (!(frame.agent_id in linesState.names)) void loadAgentNames();
+}
+
+export function dismissLineAlert(id: number): void {
+  linesState.alerts = linesState.alerts.filter((a) => a.id !== id);
 }
 
 /* ---- SLA countdowns ---- */

@@ -14,7 +14,7 @@ import type {
   Suggestions,
 } from '@/shared/types';
 import { api, session } from './session';
-import { notePresenceFrame } from './desk';
+import { noteLineFrame, notePresenceFrame } from './desk';
 
 export type ListTab = 'open' | 'closed';
 
@@ -347,6 +347,10 @@ export function createWorkspaceStore() {
         break;
       case 'agent.status':
         notePresenceFrame(frame);
+        break;
+      case 'agent.yellow_line':
+      case 'agent.red_line':
+        noteLineFrame(frame);
         break;
       default:
         break;
