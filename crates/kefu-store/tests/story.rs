@@ -919,7 +919,7 @@ async fn presence_waiting_and_the_log_by_kind(backend: TestBackend) {
     );
     assert_eq!(
         s.open_conversations(shop_id).await.expect("open"),
-        [conv.clone()]
+        std::slice::from_ref(&conv)
     );
     let events = s
         .conversation_events(shop_id, conv.id)
