@@ -5,6 +5,8 @@
 //! - A conversation waits for one tier (standard, expert, crisis); only agents of that tier take
 //!   it — the crisis team does not drain the standard queue, and a standard agent never gets a
 //!   crisis.
+//! - A shop with nobody at all in a conversation's tier (no crisis team, say) files it under the
+//!   nearest tier it has: crisis → expert → standard, expert → standard → crisis.
 //! - A skill group (售前, 售后, 物流, a category) narrows it to the agents of that tier who have the
 //!   skill. If nobody of that tier has the skill at all, any agent of the tier is eligible, so a
 //!   topic no one was trained for still reaches a person.
@@ -40,6 +42,16 @@ pub struct Seat {
     pub skills: Vec<String>,
     pub max_concurrent: u32,
     pub status: AgentStatus,
+}
+
+/// The tiers that take a conversation when the shop has nobody at all in its own tier, nearest
+/// first: a small shop without a crisis team still gets its major complaints to a person.
+fn fallback(tier: Tier) -> [Tier; 2] {
+    match tier {
+        Tier::Crisis => [Tier::Expert, Tier::Standard],
+        Tier::Expert => [Tier::Standard, Tier::Crisis],
+        Tier::Standard | Tier::Bot => [Tier::Expert, Tier::Crisis],
+    }
 }
 
 /// One queue as the supervisor and the waiting shoppers see it.
@@ -121,7 +133,8 @@ pub struct Router {
     seats: HashMap<AgentId, SeatState>,
     /// Available agents of each group, least loaded first.
     free: HashMap<Group, BTreeSet<LoadKey>>,
-    /// How many agents of a tier have a skill, whatever their status.
+    /// How many agents of a tier (with no skill) or of a tier with a skill there are, whatever
+    /// their status.
     skilled: HashMap<Group, usize>,
     queues: HashMap<Group, BTreeSet<QueueKey>>,
     waiting: HashMap<ConversationId, Waiting>,
@@ -169,7 +182,7 @@ impl Router {
         self.unlist(seat.agent);
         let (active, last_assigned) = match self.seats.remove(&seat.agent) {
             Some(old) => {
-                for g in old.groups().skip(1) {
+                for g in old.groups() {
                     if let Some(n) = self.skilled.get_mut(&g) {
                         *n = n.saturating_sub(1);
                     }
@@ -183,7 +196,7 @@ impl Router {
             active,
             last_assigned,
         };
-        for g in state.groups().skip(1) {
+        for g in state.groups() {
             *self.skilled.entry(g).or_default() += 1;
         }
         let agent = state.seat.agent;
@@ -207,16 +220,14 @@ impl Router {
 
     /// The group a need is filed under (see the module's policy).
     fn group_of(&self, need: &Need) -> Group {
+        let staffed = |group: &Group| self.skilled.get(group).is_some_and(|n| *n > 0);
+        let tier = std::iter::once(need.tier)
+            .chain(fallback(need.tier))
+            .find(|t| staffed(&(*t, None)))
+            .unwrap_or(need.tier);
         match &need.skill {
-            Some(skill)
-                if self
-                    .skilled
-                    .get(&(need.tier, Some(skill.clone())))
-                    .is_some_and(|n| *n > 0) =>
-            {
-                (need.tier, Some(skill.clone()))
-            }
-            _ => (need.tier, None),
+            Some(skill) if staffed(&(tier, Some(skill.clone()))) => (tier, Some(skill.clone())),
+            _ => (tier, None),
         }
     }
 
@@ -485,6 +496,40 @@ mod tests {
 
     fn t(s: i64) -> Timestamp {
         Timestamp::from_millis(s * 1_000)
+    }
+
+    #[test]
+    fn a_shop_without_a_crisis_team_gives_major_complaints_to_the_nearest_tier() {
+        let mut r = Router::new();
+        let standard = seat(Tier::Standard, &["售后"], 2);
+        r.upsert_agent(standard.clone());
+        let crisis = ConversationId::new();
+        r.enqueue(
+            crisis,
+            &need(Tier::Crisis, Some("售后")),
+            Priority::Crisis,
+            t(1),
+        )
+        .expect("new");
+        assert_eq!(r.assign_all(), vec![(crisis, standard.agent)]);
+        // Once an expert exists, expert work goes to the experts only.
+        let expert = seat(Tier::Expert, &[], 1);
+        r.upsert_agent(Seat {
+            status: AgentStatus::Offline,
+            ..expert.clone()
+        });
+        let defect = ConversationId::new();
+        r.enqueue(defect, &need(Tier::Expert, None), Priority::HumanOnly, t(2))
+            .expect("new");
+        assert_eq!(
+            r.assign_all(),
+            vec![],
+            "the expert is offline: it waits for them"
+        );
+        r.set_status(expert.agent, AgentStatus::Online)
+            .expect("known");
+        assert_eq!(r.assign_all(), vec![(defect, expert.agent)]);
+        assert!(r.violations().is_empty());
     }
 
     #[test]
