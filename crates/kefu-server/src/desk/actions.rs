@@ -379,6 +379,12 @@ pub async fn transfer(
             return Err(ApiError::field("to_tier", "standard, expert or crisis"));
         }
         (None, Some(tier)) => {
+            if !desk.has_tier(tier) {
+                return Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    format!("nobody in this shop serves the {tier} tier"),
+                ));
+            }
             let skill = match request.to_skill.as_deref().map(str::trim) {
                 None => None,
                 Some(s) if !s.is_empty() && s.chars().count() <= 32 => Some(s.to_owned()),

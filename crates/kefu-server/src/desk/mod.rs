@@ -317,6 +317,11 @@ impl ShopDesk {
         self.lock().open.get(&conversation).map(|t| t.customer)
     }
 
+    /// Whether any of the shop's agents, whatever their status, serves this tier.
+    pub fn has_tier(&self, tier: Tier) -> bool {
+        self.lock().agents.values().any(|p| p.agent.tier == tier)
+    }
+
     /// Whether the agent is one of the shop's, as the desk knows them.
     pub fn knows(&self, agent: AgentId) -> bool {
         self.lock().agents.contains_key(&agent)

@@ -371,6 +371,15 @@ async fn a_silent_or_departed_agent_loses_the_conversation_to_the_front_of_the_q
 async fn transfers_record_a_reason_and_refuse_what_they_cannot_do(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
     let aqiang = second_agent(&app, "aqiang").await;
+    // An expert seat, offline all along.
+    let mut expert = agent(app.shop.id(), "wangjie", Role::Expert);
+    expert.tier = Tier::Expert;
+    let hash = hash_password(PASSWORD).expect("hash");
+    app.store
+        .store
+        .upsert_agent(&expert, &hash)
+        .await
+        .expect("expert");
     let mei = app.login(&app.shop, &app.shop.agent).await;
     let qiang = app.login(&app.shop, &aqiang).await;
     go(&app, &mei, "online").await;
@@ -428,7 +437,20 @@ async fn transfers_record_a_reason_and_refuse_what_they_cannot_do(backend: TestB
         "context kept"
     );
 
-    // To the expert seats, where nobody is: it waits there, at its priority.
+    // Nobody in this shop serves the crisis tier: refused rather than lost.
+    let nobody = refused(
+        json!({"to_tier": "crisis", "reason": "重大投诉"}),
+        qiang.clone(),
+    )
+    .await;
+    assert_eq!(
+        (nobody.status, nobody.code()),
+        (409, "conflict"),
+        "{:?}",
+        nobody.body
+    );
+
+    // To the expert seats, where nobody is online: it waits there, at its priority.
     let up = refused(
         json!({"to_tier": "expert", "to_skill": "售后", "reason": "需要专家处理"}),
         qiang.clone(),
