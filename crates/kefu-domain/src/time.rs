@@ -61,6 +61,16 @@ impl Timestamp {
         (self.0 + SHOP_UTC_OFFSET_MS).div_euclid(DAY_MS)
     }
 
+    /// 00:00 shop time of a shop day (see [`Timestamp::shop_day`]).
+    pub const fn shop_day_start(day: i64) -> Self {
+        Self(day * DAY_MS - SHOP_UTC_OFFSET_MS)
+    }
+
+    /// 00:00 shop time of this instant's shop day.
+    pub fn shop_midnight(self) -> Self {
+        Self::shop_day_start(self.shop_day())
+    }
+
     /// The time as a shopper in China reads it, to the minute: `2026-12-01 18:05` (UTC+8).
     pub fn to_shop_minute(self) -> String {
         let local = self.plus_millis(SHOP_UTC_OFFSET_MS);

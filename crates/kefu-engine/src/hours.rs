@@ -159,7 +159,7 @@ impl Schedule {
         let first = at.shop_day();
         (first..first + LOOKAHEAD_DAYS)
             .filter(|d| self.windows(*d).next().is_some())
-            .map(|d| Timestamp::from_millis(d * DAY_MS - SHOP_UTC_OFFSET_MS + due * MINUTE_MS))
+            .map(|d| Timestamp::shop_day_start(d).plus_millis(due * MINUTE_MS))
             .find(|t| *t > at)
             .unwrap_or_else(|| at.plus_millis(DAY_MS))
     }

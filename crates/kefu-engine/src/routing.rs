@@ -44,6 +44,12 @@ pub struct Seat {
     pub status: AgentStatus,
 }
 
+/// How long the conversation at `position` (0 = next) may wait when its group's online agents
+/// have `capacity` seats and one conversation takes `handle_ms`; `None` with nobody online.
+pub fn wait_estimate_ms(position: usize, capacity: u32, handle_ms: i64) -> Option<i64> {
+    (capacity > 0).then(|| (position as i64 + 1) * handle_ms / i64::from(capacity))
+}
+
 /// The tiers that take a conversation when the shop has nobody at all in its own tier, nearest
 /// first: a small shop without a crisis team still gets its major complaints to a person.
 fn fallback(tier: Tier) -> [Tier; 2] {
@@ -380,7 +386,7 @@ impl Router {
     pub fn estimated_wait_ms(&self, conversation: ConversationId, handle_ms: i64) -> Option<i64> {
         let position = self.position(conversation)?;
         let capacity = self.capacity(&self.waiting.get(&conversation)?.group);
-        (capacity > 0).then(|| (position as i64 + 1) * handle_ms / i64::from(capacity))
+        wait_estimate_ms(position, capacity, handle_ms)
     }
 
     /// Files a conversation again from wherever routing had it (waiting in another queue,

@@ -79,7 +79,7 @@ impl Answer {
 /// 10:00 shop time on the day of `now`: tests run inside staffed hours and the platforms'
 /// counted hours, whenever they are run.
 pub fn staffed_morning(now: Timestamp) -> Timestamp {
-    Timestamp::from_millis(now.shop_day() * 86_400_000 - SHOP_UTC_OFFSET_MS + 10 * 3_600_000)
+    now.shop_midnight().plus_millis(10 * 3_600_000)
 }
 
 impl TestApp {

@@ -224,9 +224,8 @@ impl ShopDesk {
         }
         // Today's breaches, closed conversations' included, for the discipline lines; lines
         // already reached were announced before the restart.
-        let midnight = Timestamp::from_millis(now.shop_day() * 86_400_000 - SHOP_UTC_OFFSET_MS);
         for e in store
-            .events_of_kinds(shop, &[Event::SLA_SIGNALED], midnight, 100_000)
+            .events_of_kinds(shop, &[Event::SLA_SIGNALED], now.shop_midnight(), 100_000)
             .await?
         {
             if let Event::SlaSignaled { signal, .. } = &e.event
@@ -448,14 +447,13 @@ impl ShopDesk {
     /// estimated wait (none while nobody who could take it is online), or its offline due time.
     pub fn queue_status(&self, conversation: ConversationId) -> Option<QueueStatus> {
         let d = self.lock();
-        let t = d.open.get(&conversation)?;
-        let waiting = t.waiting.as_ref()?;
+        let t = d.open.get(&conversation).filter(|t| t.waiting.is_some())?;
         Some(QueueStatus {
             position: d.router.position(conversation)?,
             estimated_wait_ms: d
                 .router
                 .estimated_wait_ms(conversation, d.settings.average_handle_ms()),
-            due: waiting.due.or(t.sla.open.as_ref().and_then(|b| b.due)),
+            due: t.offline_due(),
         })
     }
 
@@ -469,24 +467,18 @@ impl ShopDesk {
         for q in d.router.queues() {
             for (position, id) in q.waiting.iter().enumerate() {
                 now_waiting.insert(*id);
-                let wait = (q.capacity > 0)
-                    .then(|| (position as i64 + 1) * handle / i64::from(q.capacity));
+                let wait = kefu_engine::routing::wait_estimate_ms(position, q.capacity, handle);
                 if d.told.get(id) == Some(&(position, wait)) {
                     continue;
                 }
                 let Some(t) = d.open.get(id) else { continue };
-                let due = t.waiting.as_ref().and_then(|w| w.due).or(t
-                    .sla
-                    .open
-                    .as_ref()
-                    .and_then(|b| b.due));
                 out.push((
                     *id,
                     t.customer,
                     Some(QueueStatus {
                         position,
                         estimated_wait_ms: wait,
-                        due,
+                        due: t.offline_due(),
                     }),
                 ));
             }
@@ -690,6 +682,14 @@ impl Tracked {
             sla: SlaState::default(),
             wake: None,
         }
+    }
+
+    /// An offline message's due time: the one its queue was given, or its burst's.
+    fn offline_due(&self) -> Option<Timestamp> {
+        self.waiting
+            .as_ref()
+            .and_then(|w| w.due)
+            .or(self.sla.open.as_ref().and_then(|b| b.due))
     }
 
     /// When the holder's silence sends the conversation back: the limit after they got it or

@@ -218,13 +218,12 @@ pub async fn overview(
 
 /// The day's counts, read from the log.
 async fn today(state: &AppState, shop: ShopId, now: Timestamp) -> ApiResult<TodayView> {
-    let midnight = Timestamp::from_millis(now.shop_day() * 86_400_000 - SHOP_UTC_OFFSET_MS);
     let events = state
         .store
         .events_of_kinds(
             shop,
-            &["sla_signaled", "queued", "transferred"],
-            midnight,
+            &[Event::SLA_SIGNALED, "queued", "transferred"],
+            now.shop_midnight(),
             DAY_EVENTS,
         )
         .await?;

@@ -73,6 +73,17 @@ async fn put_settings(app: &TestApp, token: &str, body: Value) {
     assert_eq!(a.status, 200, "{:?}", a.body);
 }
 
+/// A second server over the same store and clock: what a restart sees.
+fn restart(app: &TestApp) -> kefu_server::AppState {
+    kefu_server::AppState::new(
+        app.store.store.clone(),
+        std::sync::Arc::new(kefu_bus::InProcessBus::new()),
+        app.clock.clone(),
+        b"another-visitor-key-0123456789abcdef".to_vec(),
+        kefu_server::Limits::default(),
+    )
+}
+
 async fn signals(app: &TestApp) -> Vec<Envelope> {
     app.store
         .store
@@ -208,13 +219,7 @@ async fn sla_clocks_warn_and_breach_once_even_across_a_restart(backend: TestBack
 
     // A second server over the same store (a restart) rebuilds the clocks from the log: what
     // fired does not fire again, what comes due later does.
-    let restarted = kefu_server::AppState::new(
-        app.store.store.clone(),
-        std::sync::Arc::new(kefu_bus::InProcessBus::new()),
-        app.clock.clone(),
-        b"another-visitor-key-0123456789abcdef".to_vec(),
-        kefu_server::Limits::default(),
-    );
+    let restarted = restart(&app);
     desk::warm(&restarted).await;
     assert_eq!(desk::tick(&restarted).await, 0);
     app.clock.advance_millis(130_000); // 146 s: past the 3-minute clock's warning (144 s)
@@ -294,13 +299,7 @@ async fn three_breaches_in_a_day_flag_the_agent(backend: TestBackend) {
         )
         .await;
     assert_eq!(closed.status, 200);
-    let restarted = kefu_server::AppState::new(
-        app.store.store.clone(),
-        std::sync::Arc::new(kefu_bus::InProcessBus::new()),
-        app.clock.clone(),
-        b"another-visitor-key-0123456789abcdef".to_vec(),
-        kefu_server::Limits::default(),
-    );
+    let restarted = restart(&app);
     let rebuilt = restarted
         .desk
         .for_shop(&*app.store.store, app.shop.id())
