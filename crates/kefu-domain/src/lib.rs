@@ -8,6 +8,7 @@ pub mod event;
 pub mod ids;
 pub mod knowledge;
 pub mod model;
+pub mod qa;
 pub mod routing;
 pub mod text;
 pub mod ticket;
@@ -22,6 +23,7 @@ pub use knowledge::{
     ProposalStatus,
 };
 pub use model::*;
+pub use qa::{Finding, PolicyError, QaLabel, ShopPolicy};
 pub use routing::{QueueRequest, SendBack, SendBackReason, SlaClock, SlaLevel, SlaSignal, Waiting};
 pub use text::{MAX_MESSAGE_CHARS, MessageText, TextError};
 pub use time::{Clock, ManualClock, SHOP_UTC_OFFSET_MS, SystemClock, Timestamp};
