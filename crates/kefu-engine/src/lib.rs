@@ -6,9 +6,11 @@
 //!   the daily red line.
 //! - [`hours`]: staffed hours, holidays, and when an offline message is due.
 //! - [`triage`]: which queue, priority and skill a conversation reaching people gets.
+//! - [`qa`]: the live lint of agents' messages against the shop's policy, and its evaluation.
 //! - [`sim`]: a shop day through both, with its invariants and KPIs.
 
 pub mod hours;
+pub mod qa;
 pub mod routing;
 pub mod sim;
 pub mod sla;
