@@ -257,6 +257,7 @@ async fn append(
                 let posted = Posted {
                     conversation,
                     message,
+                    findings: Vec::new(),
                 };
                 remember(state, &posted.conversation);
                 crate::desk::committed(state, desk, &posted.conversation, &events);

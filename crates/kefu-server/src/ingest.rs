@@ -21,6 +21,9 @@ pub(crate) const ATTEMPTS: usize = 3;
 pub struct Posted {
     pub conversation: Conversation,
     pub message: Message,
+    /// What the live lint found in an agent's message (recorded with its analysis); empty for
+    /// shoppers and the bot.
+    pub findings: Vec<Finding>,
 }
 
 /// A shopper's message once stored, and the bot's reply to it when the bot serves.
@@ -90,7 +93,12 @@ pub async fn shopper_message(
             conversation: posted.conversation.clone(),
             expected_version: expected,
             idempotency: receipt.map(|r| r(&posted)),
-            analyses: vec![crate::text::record(&analyzer, &posted.message, &analysis)],
+            analyses: vec![crate::text::record(
+                &analyzer,
+                &posted.message,
+                &analysis,
+                &[],
+            )],
         };
         match state.store.append(batch).await {
             Ok(_) => {
@@ -146,6 +154,10 @@ pub async fn agent_reply(
     let (current, customer) = load(state, agent.shop, conversation).await?;
     let analyzer = state.text.for_shop(&*state.store, agent.shop).await?;
     let analysis = analyzer.analyze(text.as_str());
+    // The same check the reply box ran while the agent typed, recorded with the message: the
+    // agent may send anyway, and the record shows it.
+    let policy = state.lint.policy(&*state.store, agent.shop).await?;
+    let findings = state.lint.lint(text.as_str(), policy, state.clock.now());
     let serial = state.locks.lock(customer.id).await;
     let mut current = current;
     let mut attempt = 0;
@@ -153,7 +165,8 @@ pub async fn agent_reply(
         attempt += 1;
         let events = decide_agent_reply(&current, agent.id, text.clone(), state.clock.now())?;
         let expected = current.version;
-        let posted = fold(Some(current), &events)?;
+        let mut posted = fold(Some(current), &events)?;
+        posted.findings.clone_from(&findings);
         let took = events
             .iter()
             .any(|e| matches!(e.event, Event::Assigned { .. }));
@@ -163,7 +176,12 @@ pub async fn agent_reply(
             conversation: posted.conversation.clone(),
             expected_version: Some(expected),
             idempotency: None,
-            analyses: vec![crate::text::record(&analyzer, &posted.message, &analysis)],
+            analyses: vec![crate::text::record(
+                &analyzer,
+                &posted.message,
+                &analysis,
+                &findings,
+            )],
         };
         match state.store.append(batch).await {
             Ok(_) => {
@@ -280,6 +298,7 @@ fn fold(current: Option<Conversation>, events: &[Envelope]) -> ApiResult<Posted>
     Ok(Posted {
         conversation,
         message,
+        findings: Vec::new(),
     })
 }
 

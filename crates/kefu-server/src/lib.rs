@@ -10,6 +10,7 @@ pub mod hot;
 pub mod ingest;
 pub mod knowledge;
 pub mod lifecycle;
+pub mod lint;
 pub mod llm;
 pub mod openapi;
 pub mod routes;

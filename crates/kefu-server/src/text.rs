@@ -3,7 +3,7 @@
 //! shop's product words, rebuilt when the catalogue changes.
 
 use crate::hot::TtlCache;
-use kefu_domain::{Message, Product, ShopId};
+use kefu_domain::{Finding, Message, Product, ShopId};
 use kefu_store::{MessageAnalysis, Store, StoreResult};
 use kefu_text::analysis::{Analysis, Analyzer};
 use std::sync::{Arc, OnceLock};
@@ -98,7 +98,13 @@ pub fn shop_words(products: &[Product]) -> Vec<String> {
 }
 
 /// The stored form of a message's analysis.
-pub fn record(analyzer: &Analyzer, message: &Message, analysis: &Analysis) -> MessageAnalysis {
+/// `lint` is what the live lint found in an agent's message, kept beside the analysis.
+pub fn record(
+    analyzer: &Analyzer,
+    message: &Message,
+    analysis: &Analysis,
+    lint: &[Finding],
+) -> MessageAnalysis {
     MessageAnalysis {
         message: message.id,
         conversation: message.conversation,
@@ -109,7 +115,11 @@ pub fn record(analyzer: &Analyzer, message: &Message, analysis: &Analysis) -> Me
         score: f64::from(analysis.sentiment.score),
         emotion: analysis.emotion.label.map(|e| e.as_str().to_owned()),
         intensity: f64::from(analysis.emotion.intensity),
-        body: serde_json::to_string(&StoredAnalysis::from(analysis)).unwrap_or_default(),
+        body: serde_json::to_string(&StoredAnalysis {
+            lint,
+            ..StoredAnalysis::from(analysis)
+        })
+        .unwrap_or_default(),
     }
 }
 
@@ -121,6 +131,9 @@ struct StoredAnalysis<'a> {
     entities: &'a [kefu_text::entities::Entity],
     sentiment: &'a kefu_text::analysis::Sentiment,
     emotion: &'a kefu_text::analysis::EmotionReading,
+    /// Agent messages: the live lint's findings (see `lint.rs`).
+    #[serde(skip_serializing_if = "<[Finding]>::is_empty")]
+    lint: &'a [Finding],
 }
 
 impl<'a> From<&'a Analysis> for StoredAnalysis<'a> {
@@ -130,6 +143,7 @@ impl<'a> From<&'a Analysis> for StoredAnalysis<'a> {
             entities: &a.entities,
             sentiment: &a.sentiment,
             emotion: &a.emotion,
+            lint: &[],
         }
     }
 }

@@ -264,6 +264,11 @@ pub struct MessageView {
     /// For a bot answer the shopper rated: whether it helped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helpful: Option<bool>,
+    /// For an agent's reply as it is sent: what the live lint found (the message went out
+    /// anyway, and the record keeps this).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub lint: Vec<kefu_domain::Finding>,
 }
 
 impl MessageView {
@@ -294,6 +299,7 @@ impl From<&Message> for MessageView {
             at: m.at,
             bot_action: None,
             helpful: None,
+            lint: Vec::new(),
         }
     }
 }

@@ -178,7 +178,10 @@ pub async fn reply(
     let posted = ingest::agent_reply(&state, &session.agent, id, text).await?;
     Ok((
         StatusCode::CREATED,
-        Json(MessageView::from(&posted.message)),
+        Json(MessageView {
+            lint: posted.findings,
+            ..MessageView::from(&posted.message)
+        }),
     ))
 }
 

@@ -9,6 +9,7 @@ pub mod desk;
 pub mod imports;
 pub mod knowledge;
 pub mod knowledge_files;
+pub mod lint;
 pub mod live;
 pub mod proposals;
 pub mod tickets;
@@ -29,6 +30,7 @@ pub fn api() -> Router<AppState> {
         .merge(customers::router())
         .merge(desk::router())
         .merge(knowledge::router())
+        .merge(lint::router())
         .merge(live::router())
         .merge(proposals::router())
         .merge(tickets::router())

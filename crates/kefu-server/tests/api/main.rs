@@ -5,6 +5,7 @@ mod bot;
 mod desk;
 mod imports;
 mod knowledge;
+mod lint;
 mod llm;
 mod malformed;
 mod story;
