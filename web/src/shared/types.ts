@@ -54,6 +54,8 @@ export interface Message {
   bot_action?: 'answer' | 'clarify' | 'hand_off';
   /** For a rated bot answer: the shopper's verdict. */
   helpful?: boolean;
+  /** For an agent's reply just sent: what the live lint recorded on it. */
+  lint?: { label: string; rule: string; start: number; end: number; reason: string }[];
 }
 
 export interface LastMessage {

@@ -313,14 +313,16 @@ export function createWorkspaceStore() {
     }
   }
 
-  async function sendReply(text: string): Promise<void> {
+  /** Sends a reply; the stored message comes back with what the lint recorded on it. */
+  async function sendReply(text: string): Promise<Message | null> {
     const id = selectedId.value;
-    if (!id) return;
+    if (!id) return null;
     const message = await api.post<Message>(
       `/conversations/${encodeURIComponent(id)}/messages`,
       { text },
     );
     applyMessage(message.conversation_id || id, message);
+    return message;
   }
 
   async function closeSelected(): Promise<void> {
