@@ -6,8 +6,11 @@
 //!   the daily red line.
 //! - [`hours`]: staffed hours, holidays, and when an offline message is due.
 //! - [`triage`]: which queue, priority and skill a conversation reaching people gets.
+//! - [`alerts`]: complaint surges against previous weeks, SLA breach clusters, the shopper's
+//!   negative-word share, alert targets and escalation, and DingTalk / WeCom robot payloads.
 //! - [`sim`]: a shop day through both, with its invariants and KPIs.
 
+pub mod alerts;
 pub mod hours;
 pub mod routing;
 pub mod sim;
