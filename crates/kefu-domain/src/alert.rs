@@ -266,16 +266,19 @@ impl Alert {
         }
     }
 
-    /// The same trouble again while open: one more occurrence, the newer particulars, and the
-    /// higher of the two severities. `None` when the alert is resolved (raise a new one).
+    /// The same trouble again while open: one more occurrence, and the higher of the two
+    /// severities with the particulars of the more severe (the newer on a tie). `None` when
+    /// the alert is resolved (raise a new one).
     pub fn bump(&mut self, trouble: &Trouble, at: Timestamp) -> Option<AlertChange> {
         if !self.state.is_open() {
             return None;
         }
         self.count = self.count.saturating_add(1);
-        self.severity = self.severity.max(trouble.severity);
-        self.title = trouble.title.clone();
-        self.detail = trouble.detail.clone();
+        if trouble.severity >= self.severity {
+            self.severity = trouble.severity;
+            self.title = trouble.title.clone();
+            self.detail = trouble.detail.clone();
+        }
         self.last_at = at;
         let change = Change::Bumped {
             count: self.count,
@@ -411,8 +414,18 @@ mod tests {
             }
         );
         assert_eq!((a.severity, a.last_at), (Severity::Red, t(5)));
-        a.bump(&trouble(Severity::Yellow), t(6)).expect("open");
-        assert_eq!(a.severity, Severity::Red, "severity never drops");
+        let mut milder = trouble(Severity::Yellow);
+        milder.title = "milder".into();
+        a.bump(&milder, t(6)).expect("open");
+        assert_eq!(
+            (a.severity, a.count),
+            (Severity::Red, 3),
+            "severity never drops"
+        );
+        assert_eq!(
+            a.title, "顾客提到 12315",
+            "the more severe particulars stay"
+        );
 
         assert!(a.delivered(Sink::Wecom, t(7)).is_some());
         assert!(

@@ -24,6 +24,8 @@ pub struct AppState {
     pub knowledge: Arc<crate::knowledge::KnowledgeService>,
     /// Routing queues, SLA clocks and agents' presence, per shop.
     pub desk: Arc<crate::desk::DeskService>,
+    /// Supervisor alerts: who watches live, and when open alerts are next due.
+    pub alerts: Arc<crate::alerts::AlertService>,
     /// The language model that phrases the bot's answers, when configured.
     pub phraser: Option<Arc<crate::llm::Phraser>>,
 }
@@ -68,6 +70,7 @@ impl AppState {
             text: crate::text::TextEngine::shared(),
             knowledge: crate::knowledge::KnowledgeService::shared(),
             desk,
+            alerts: crate::alerts::AlertService::shared(),
             phraser: None,
         }
     }
