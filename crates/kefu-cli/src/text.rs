@@ -39,6 +39,17 @@ pub enum Eval {
     FaqSplit(crate::faq::SplitArgs),
     /// Builds a FAQ evaluation set from paraphrase groups (InsuranceQA's clusters).
     FaqClusters(crate::faq::ClustersArgs),
+    /// The live lint on labelled agent messages: one JSON line with precision and recall
+    /// overall and per label. Each input line is `{"text", "policy"?, "labels"}`; the policy
+    /// keys are `return_days`, `ship_within_hours`, `cutoff_hour`, `now_hour`,
+    /// `compensation_limit_yuan` and `price_protection_days` (the demo shop's when absent).
+    Qa {
+        #[arg(long)]
+        data: PathBuf,
+        /// Also print each line the lint got wrong, one JSON line each, before the figures.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -99,6 +110,7 @@ pub fn eval(which: Eval) -> Result<()> {
         Eval::Faq(args) => crate::faq::eval(&args),
         Eval::FaqSplit(args) => crate::faq::split(&args),
         Eval::FaqClusters(args) => crate::faq::clusters(&args),
+        Eval::Qa { data, verbose } => eval_qa(&data, verbose),
     }
 }
 
@@ -343,5 +355,26 @@ fn eval_sensitive(data: &Path, half: Option<Half>, verbose: bool) -> Result<()> 
             "per_evasion": per_evasion,
         })
     );
+    Ok(())
+}
+
+/// `kefu eval qa`.
+fn eval_qa(data: &Path, verbose: bool) -> Result<()> {
+    use kefu_engine::qa::{eval, lint::Linter};
+    let source =
+        std::fs::read_to_string(data).with_context(|| format!("cannot read {}", data.display()))?;
+    let examples = eval::parse(&source).map_err(|e| anyhow::anyhow!("{}: {e}", data.display()))?;
+    let linter = Linter::bundled()?;
+    let (report, mistakes) = eval::evaluate(&linter, &examples);
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    if verbose {
+        for m in &mistakes {
+            serde_json::to_writer(&mut out, m)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    serde_json::to_writer(&mut out, &report)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod event;
 pub mod ids;
 pub mod knowledge;
 pub mod model;
+pub mod qa;
 pub mod routing;
 pub mod text;
 pub mod ticket;
@@ -23,6 +24,7 @@ pub use knowledge::{
     ProposalStatus,
 };
 pub use model::*;
+pub use qa::{Finding, PolicyError, QaLabel, ShopPolicy};
 pub use routing::{
     Escalation, QueueRequest, RaiseReason, SendBack, SendBackReason, SlaClock, SlaLevel, SlaSignal,
     Waiting,

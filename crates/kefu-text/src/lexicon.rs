@@ -42,15 +42,19 @@ pub enum LexiconKind {
     Emotion,
     /// Shoppers asking for a person (转人工).
     Transfer,
+    /// What agents must not send (违规内容): leading the shopper off the platform, review
+    /// manipulation, abuse and discrimination, illegal offers.
+    Conduct,
 }
 
 impl LexiconKind {
-    pub const ALL: [LexiconKind; 5] = [
+    pub const ALL: [LexiconKind; 6] = [
         LexiconKind::Sensitive,
         LexiconKind::Forbidden,
         LexiconKind::HumanOnly,
         LexiconKind::Emotion,
         LexiconKind::Transfer,
+        LexiconKind::Conduct,
     ];
 
     /// The stable name used in files, JSON and the API.
@@ -61,6 +65,7 @@ impl LexiconKind {
             LexiconKind::HumanOnly => "human_only",
             LexiconKind::Emotion => "emotion",
             LexiconKind::Transfer => "transfer",
+            LexiconKind::Conduct => "conduct",
         }
     }
 
@@ -93,6 +98,13 @@ impl LexiconKind {
             LexiconKind::HumanOnly => &["funds_safety", "product_defect", "privacy", "safety"],
             LexiconKind::Emotion => &Emotion::NAMES,
             LexiconKind::Transfer => &["request"],
+            LexiconKind::Conduct => &[
+                "off_platform",
+                "review",
+                "abuse",
+                "discrimination",
+                "illegal",
+            ],
         }
     }
 
@@ -457,7 +469,7 @@ impl CharIndex {
 }
 
 /// The bundled lexicon files.
-const BUNDLED: [(LexiconKind, &str); 5] = [
+const BUNDLED: [(LexiconKind, &str); 6] = [
     (
         LexiconKind::Sensitive,
         include_str!("../lexicons/sensitive.tsv"),
@@ -477,6 +489,10 @@ const BUNDLED: [(LexiconKind, &str); 5] = [
     (
         LexiconKind::Transfer,
         include_str!("../lexicons/transfer.tsv"),
+    ),
+    (
+        LexiconKind::Conduct,
+        include_str!("../lexicons/conduct.tsv"),
     ),
 ];
 const BUNDLED_INNOCENT: &str = include_str!("../lexicons/innocent.tsv");

@@ -13,8 +13,8 @@ pub mod analysis;
 pub mod entities;
 pub mod lexicon;
 mod normalize;
-mod numerals;
+pub mod numerals;
 pub mod segment;
 pub mod sentiment;
 
-pub use normalize::{Normalized, normalize};
+pub use normalize::{Normalized, is_han, normalize};

@@ -135,7 +135,7 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// Han ideographs (CJK Unified Ideographs and their extensions, compatibility ideographs).
-fn is_han(c: char) -> bool {
+pub fn is_han(c: char) -> bool {
     matches!(c,
         '\u{3400}'..='\u{4DBF}'
         | '\u{4E00}'..='\u{9FFF}'

@@ -48,12 +48,12 @@ fn big_unit(c: char) -> Option<u64> {
 }
 
 /// Whether `c` can be part of a number written in Chinese.
-pub(crate) fn is_numeral_char(c: char) -> bool {
+pub fn is_numeral_char(c: char) -> bool {
     is_zero(c) || digit(c).is_some() || small_unit(c).is_some() || big_unit(c).is_some()
 }
 
 /// A single digit, Chinese or Arabic, `0..=9`.
-pub(crate) fn single_digit(c: char) -> Option<u64> {
+pub fn single_digit(c: char) -> Option<u64> {
     if is_zero(c) {
         return Some(0);
     }
@@ -62,7 +62,7 @@ pub(crate) fn single_digit(c: char) -> Option<u64> {
 
 /// Reads a number: Chinese numerals, Arabic digits (with `,` grouping and a decimal part),
 /// Arabic digits followed by Chinese units (`3万`, `1.5万`, `5千万`), or `半` (0.5).
-pub(crate) fn parse_number(s: &str) -> Option<f64> {
+pub fn parse_number(s: &str) -> Option<f64> {
     if s == "半" {
         return Some(0.5);
     }
@@ -84,7 +84,7 @@ pub(crate) fn parse_number(s: &str) -> Option<f64> {
 
 /// Reads a Chinese range such as `两三`, `十七八`, `三四百`, `一百二三十` as its upper bound
 /// (3, 18, 400, 130): exactly one pair of adjacent non-zero digits, of which the first is dropped.
-pub(crate) fn parse_range_upper(s: &str) -> Option<f64> {
+pub fn parse_range_upper(s: &str) -> Option<f64> {
     let chars: Vec<char> = s.chars().collect();
     let pairs: Vec<usize> = (1..chars.len())
         .filter(|&i| digit(chars[i - 1]).is_some() && digit(chars[i]).is_some())
@@ -96,7 +96,7 @@ pub(crate) fn parse_range_upper(s: &str) -> Option<f64> {
 }
 
 /// Reads digits written one by one, as in years: `二〇二六`, `二零二六` → 2026.
-pub(crate) fn parse_digit_string(s: &str) -> Option<u64> {
+pub fn parse_digit_string(s: &str) -> Option<u64> {
     s.chars().try_fold(0u64, |acc, c| {
         let d = if is_zero(c) { 0 } else { digit(c)? };
         acc.checked_mul(10)?.checked_add(d)
