@@ -124,6 +124,7 @@ fn kind(e: &Event) -> &'static str {
         Event::BotRated { .. } => "BotRated",
         Event::Transferred { .. } => "Transferred",
         Event::SlaSignaled { .. } => "SlaSignaled",
+        Event::PriorityRaised { .. } => "PriorityRaised",
     }
 }
 

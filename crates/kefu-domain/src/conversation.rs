@@ -14,8 +14,10 @@
 use crate::bot::{BotDecision, BotMemory};
 use crate::event::{Envelope, Event};
 use crate::ids::*;
-use crate::model::{Channel, Sender, Tier, named_enum};
-use crate::routing::{QueueRequest, SendBack, SendBackReason, SlaSignal, Waiting};
+use crate::model::{Channel, Priority, Sender, Tier, named_enum};
+use crate::routing::{
+    Escalation, QueueRequest, RaiseReason, SendBack, SendBackReason, SlaSignal, Waiting,
+};
 use crate::text::MessageText;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -92,6 +94,9 @@ pub struct Conversation {
     /// While it waits for a person: in which queue, how urgently, since when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting: Option<Waiting>,
+    /// Made more urgent while it runs (情绪升级): the highest priority it was raised to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Escalation>,
     /// How many events have been folded in; the store uses it for optimistic concurrency.
     pub version: u32,
 }
@@ -136,6 +141,7 @@ impl Conversation {
                 sent_back: None,
                 since: envelope.at,
             }),
+            escalation: None,
             version: 1,
         })
     }
@@ -177,7 +183,8 @@ impl Conversation {
                 self.assigned_agent = None;
                 self.waiting = Some(Waiting {
                     tier: *tier,
-                    priority: *priority,
+                    // An escalated conversation never waits below its escalation.
+                    priority: self.raised(*priority),
                     skill: skill.clone(),
                     due: *due,
                     sent_back: *sent_back,
@@ -203,6 +210,24 @@ impl Conversation {
                 self.version = self.version.saturating_add(1);
                 return Ok(());
             }
+            Event::PriorityRaised {
+                priority, reason, ..
+            } => {
+                if self.escalation.is_some_and(|e| e.priority >= *priority) {
+                    return Err(TransitionError::NoChange);
+                }
+                self.escalation = Some(Escalation {
+                    priority: *priority,
+                    reason: *reason,
+                    at: envelope.at,
+                });
+                if let Some(w) = &mut self.waiting {
+                    w.priority = w.priority.max(*priority);
+                }
+                // Like a clock's signal, it is bookkeeping: the lists keep their order.
+                self.version = self.version.saturating_add(1);
+                return Ok(());
+            }
             Event::BotDecided { decision, .. } => {
                 if self.state != S::Bot {
                     return Err(TransitionError::BotNotServing);
@@ -219,6 +244,14 @@ impl Conversation {
         self.updated_at = envelope.at;
         self.version = self.version.saturating_add(1);
         Ok(())
+    }
+}
+
+impl Conversation {
+    /// `priority`, or the conversation's escalation when that is higher.
+    pub fn raised(&self, priority: Priority) -> Priority {
+        self.escalation
+            .map_or(priority, |e| e.priority.max(priority))
     }
 }
 
@@ -511,6 +544,34 @@ pub fn decide_sla_signal(
         Event::SlaSignaled {
             conversation: conversation.id,
             signal,
+        },
+    ))
+}
+
+/// Makes a running conversation more urgent: raises it to `priority` for `reason`, once per
+/// conversation and priority (`NoChange` when it is already escalated that far).
+pub fn decide_raise_priority(
+    conversation: &Conversation,
+    priority: Priority,
+    reason: RaiseReason,
+    at: Timestamp,
+) -> Result<Envelope, TransitionError> {
+    if !conversation.state.is_open() {
+        return Err(TransitionError::Closed);
+    }
+    if conversation
+        .escalation
+        .is_some_and(|e| e.priority >= priority)
+    {
+        return Err(TransitionError::NoChange);
+    }
+    Ok(Envelope::new(
+        conversation.shop,
+        at,
+        Event::PriorityRaised {
+            conversation: conversation.id,
+            priority,
+            reason,
         },
     ))
 }
@@ -941,5 +1002,83 @@ mod tests {
             "bookkeeping only"
         );
         assert_eq!(replay(&log).expect("valid").get(&c.id), Some(&c));
+    }
+
+    #[test]
+    fn an_escalation_raises_the_queue_once_per_priority_and_outlives_a_requeue() {
+        use crate::Priority;
+        let shop = ShopId::new();
+        let agent = AgentId::new();
+        let mut log = decide_shopper_message(
+            shop,
+            CustomerId::new(),
+            None,
+            Opening {
+                channel: Channel::Widget,
+                platform: None,
+                bot: false,
+                queue: queue(),
+            },
+            text("气死了，东西坏了"),
+            t(1),
+        );
+        let mut c = fold_new(None, &log).expect("opens");
+        let before = (c.updated_at, c.version);
+        let raised =
+            decide_raise_priority(&c, Priority::Complaint, RaiseReason::NegativeWords, t(2))
+                .expect("open");
+        c = fold_new(Some(c), std::slice::from_ref(&raised)).expect("applies");
+        log.push(raised);
+        assert_eq!(
+            c.waiting.as_ref().map(|w| (w.priority, w.since)),
+            Some((Priority::Complaint, t(1))),
+            "it moves up but keeps its waiting time"
+        );
+        assert_eq!((c.updated_at, c.version), (before.0, before.1 + 1));
+        assert_eq!(
+            c.escalation,
+            Some(Escalation {
+                priority: Priority::Complaint,
+                reason: RaiseReason::NegativeWords,
+                at: t(2)
+            })
+        );
+        assert_eq!(
+            decide_raise_priority(
+                &c,
+                Priority::Complaint,
+                RaiseReason::StrongNegativeTurn,
+                t(3)
+            )
+            .map(|_| ()),
+            Err(TransitionError::NoChange),
+            "once per priority"
+        );
+
+        let assign = decide_assign(&c, agent, t(4)).expect("queued");
+        c = fold_new(Some(c), std::slice::from_ref(&assign)).expect("applies");
+        log.push(assign);
+        assert!(c.escalation.is_some(), "a held conversation stays marked");
+        let back = decide_send_back(&c, SendBackReason::Offline, queue(), t(5)).expect("held");
+        c = fold_new(Some(c), std::slice::from_ref(&back)).expect("applies");
+        log.push(back);
+        assert_eq!(
+            c.waiting.as_ref().map(|w| w.priority),
+            Some(Priority::Complaint),
+            "a normal requeue does not undo the escalation"
+        );
+        let higher =
+            decide_raise_priority(&c, Priority::Crisis, RaiseReason::StrongNegativeTurn, t(6))
+                .expect("a higher level is new");
+        c = fold_new(Some(c), std::slice::from_ref(&higher)).expect("applies");
+        log.push(higher);
+        assert_eq!(c.raised(Priority::Normal), Priority::Crisis);
+        assert_eq!(replay(&log).expect("valid").get(&c.id), Some(&c));
+        let close = decide_close(&c, Sender::System, t(7)).expect("open");
+        c = fold_new(Some(c), &[close]).expect("applies");
+        assert_eq!(
+            decide_raise_priority(&c, Priority::Vip, RaiseReason::NegativeWords, t(8)).map(|_| ()),
+            Err(TransitionError::Closed)
+        );
     }
 }

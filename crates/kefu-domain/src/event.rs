@@ -6,7 +6,7 @@ use crate::bot::BotDecision;
 use crate::conversation::ConversationState;
 use crate::ids::*;
 use crate::model::{Channel, Message, Priority, Sender, Tier};
-use crate::routing::{SendBack, SlaSignal};
+use crate::routing::{RaiseReason, SendBack, SlaSignal};
 use crate::text::MessageText;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -65,6 +65,14 @@ pub enum Event {
         conversation: ConversationId,
         signal: SlaSignal,
     },
+    /// The conversation was made more urgent (the shopper's emotion escalated): a waiting
+    /// conversation moves up its queue, a held one is marked for its agent. Once per
+    /// conversation and priority.
+    PriorityRaised {
+        conversation: ConversationId,
+        priority: Priority,
+        reason: RaiseReason,
+    },
     /// The conversation ended.
     Closed {
         conversation: ConversationId,
@@ -104,7 +112,8 @@ impl Event {
             | Event::BotDecided { conversation, .. }
             | Event::BotRated { conversation, .. }
             | Event::Transferred { conversation, .. }
-            | Event::SlaSignaled { conversation, .. } => *conversation,
+            | Event::SlaSignaled { conversation, .. }
+            | Event::PriorityRaised { conversation, .. } => *conversation,
         }
     }
 
@@ -120,6 +129,7 @@ impl Event {
             Event::BotRated { .. } => "bot_rated",
             Event::Transferred { .. } => "transferred",
             Event::SlaSignaled { .. } => Event::SLA_SIGNALED,
+            Event::PriorityRaised { .. } => "priority_raised",
         }
     }
 }

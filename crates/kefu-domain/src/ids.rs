@@ -79,4 +79,6 @@ id_type!(
     ProposalId,
     /// A ticket (工单): work a chat cannot finish, owned by the agent who first took the case.
     TicketId,
+    /// A supervisor alert (告警): raised, delivered, acknowledged, resolved.
+    AlertId,
 );

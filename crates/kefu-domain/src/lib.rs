@@ -2,6 +2,7 @@
 //! clock reads (time arrives as a [`Timestamp`] argument). The store, the server and the
 //! pipeline all speak these types.
 
+pub mod alert;
 pub mod bot;
 pub mod conversation;
 pub mod event;
@@ -24,6 +25,9 @@ pub use knowledge::{
 };
 pub use model::*;
 pub use qa::{Finding, PolicyError, QaLabel, ShopPolicy};
-pub use routing::{QueueRequest, SendBack, SendBackReason, SlaClock, SlaLevel, SlaSignal, Waiting};
+pub use routing::{
+    Escalation, QueueRequest, RaiseReason, SendBack, SendBackReason, SlaClock, SlaLevel, SlaSignal,
+    Waiting,
+};
 pub use text::{MAX_MESSAGE_CHARS, MessageText, TextError};
 pub use time::{Clock, ManualClock, SHOP_UTC_OFFSET_MS, SystemClock, Timestamp};

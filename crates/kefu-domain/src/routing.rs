@@ -96,6 +96,26 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// Why a conversation was made more urgent while it runs.
+    RaiseReason {
+        /// Negative emotion words passed the shop's share of the shopper's text (3 % by default).
+        NegativeWords = "negative_words",
+        /// One shopper message fell far below the mood before it (the emotion curve's strong
+        /// negative turn).
+        StrongNegativeTurn = "strong_negative_turn",
+    }
+);
+
+/// A conversation made more urgent while it runs (情绪升级): the priority it was raised to, why
+/// and when. A waiting conversation never waits below it; a held one shows it to its agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub priority: Priority,
+    pub reason: RaiseReason,
+    pub at: Timestamp,
+}
+
 /// A warning or breach, as the log records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SlaSignal {

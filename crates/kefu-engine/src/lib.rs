@@ -6,9 +6,12 @@
 //!   the daily red line.
 //! - [`hours`]: staffed hours, holidays, and when an offline message is due.
 //! - [`triage`]: which queue, priority and skill a conversation reaching people gets.
+//! - [`alerts`]: complaint surges against previous weeks, SLA breach clusters, the shopper's
+//!   negative-word share, alert targets and escalation, and DingTalk / WeCom robot payloads.
 //! - [`qa`]: the live lint of agents' messages against the shop's policy, and its evaluation.
 //! - [`sim`]: a shop day through both, with its invariants and KPIs.
 
+pub mod alerts;
 pub mod hours;
 pub mod qa;
 pub mod routing;

@@ -158,7 +158,10 @@ impl SlaState {
                 self.record(signal);
                 None
             }
-            Event::BotDecided { .. } | Event::BotRated { .. } | Event::Transferred { .. } => None,
+            Event::BotDecided { .. }
+            | Event::BotRated { .. }
+            | Event::Transferred { .. }
+            | Event::PriorityRaised { .. } => None,
         }
     }
 

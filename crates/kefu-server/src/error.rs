@@ -39,6 +39,8 @@ pub enum ErrorCode {
     NotOwner,
     /// The ticket's status does not allow this (closing a closed ticket, resolving an open one).
     TicketState,
+    /// The alert's state does not allow this (acknowledging a resolved alert).
+    AlertState,
 }
 
 impl ErrorCode {
@@ -56,7 +58,9 @@ impl ErrorCode {
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
-            Conflict | StaleVersion | ConversationClosed | TicketState => StatusCode::CONFLICT,
+            Conflict | StaleVersion | ConversationClosed | TicketState | AlertState => {
+                StatusCode::CONFLICT
+            }
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -89,6 +93,7 @@ impl ErrorCode {
             Unavailable => "unavailable",
             NotOwner => "not_owner",
             TicketState => "ticket_state",
+            AlertState => "alert_state",
         }
     }
 }
@@ -278,6 +283,7 @@ mod tests {
             IdempotencyKeyReused,
             NotOwner,
             TicketState,
+            AlertState,
         ] {
             assert!(code.status().is_client_error(), "{code:?}");
             let json = serde_json::to_value(code).expect("serialises");

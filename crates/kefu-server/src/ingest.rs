@@ -136,6 +136,8 @@ pub async fn shopper_message(
         }
     };
     drop(serial);
+    crate::alerts::detect::shopper_message(state, &desk, customer, &received.posted, &analysis)
+        .await;
     let latest = received.bot.as_ref().unwrap_or(&received.posted);
     if latest.conversation.state == ConversationState::Queued {
         desk::dispatch(state, &desk).await;

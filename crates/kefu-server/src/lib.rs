@@ -1,6 +1,7 @@
 //! kefu's server as a library: [`app`] builds the router, [`serve`] runs it on a listener until
 //! shutdown. The binary and the tests both start it this way (tests on port 0).
 
+pub mod alerts;
 pub mod auth;
 pub mod bot;
 pub mod desk;

@@ -63,6 +63,13 @@ use utoipa::OpenApi;
         crate::routes::tickets::close,
         crate::routes::tickets::reopen,
         crate::routes::tickets::hand_over,
+        crate::routes::alerts::list,
+        crate::routes::alerts::detail,
+        crate::routes::alerts::acknowledge,
+        crate::routes::alerts::resolve,
+        crate::routes::alerts::settings,
+        crate::routes::alerts::put_settings,
+        crate::routes::alerts::test_send,
     ),
     components(schemas(
         crate::error::ErrorBody,

@@ -26,6 +26,8 @@ pub struct AppState {
     pub desk: Arc<crate::desk::DeskService>,
     /// The live lint of agents' replies and each shop's service policy.
     pub lint: Arc<crate::lint::LintService>,
+    /// Supervisor alerts: who watches live, and when open alerts are next due.
+    pub alerts: Arc<crate::alerts::AlertService>,
     /// The language model that phrases the bot's answers, when configured.
     pub phraser: Option<Arc<crate::llm::Phraser>>,
 }
@@ -71,6 +73,7 @@ impl AppState {
             knowledge: crate::knowledge::KnowledgeService::shared(),
             desk,
             lint: crate::lint::LintService::shared(),
+            alerts: crate::alerts::AlertService::shared(),
             phraser: None,
         }
     }

@@ -125,6 +125,10 @@ pub struct ConversationView {
     pub waiting: Option<Waiting>,
     /// The clock counting down while the shopper waits for a reply.
     pub sla: Option<SlaClockView>,
+    /// Made more urgent because the shopper's emotion escalated (情绪升级):
+    /// `{priority, reason: negative_words | strong_negative_turn, at}`.
+    #[schema(value_type = Option<Object>)]
+    pub escalation: Option<Escalation>,
 }
 
 /// An SLA countdown as the workspace shows it.
@@ -177,6 +181,7 @@ impl ConversationView {
             hand_off: c.bot.hand_off.clone(),
             waiting: c.waiting.clone(),
             sla: None,
+            escalation: c.escalation,
         }
     }
 }
@@ -464,6 +469,10 @@ pub enum LiveFrame {
     Resync,
     #[serde(rename = "pong")]
     Pong,
+    /// A supervisor alert was raised or changed (bumped, delivered, acknowledged, resolved,
+    /// escalated): the whole alert, to upsert by id.
+    #[serde(rename = "alert.updated")]
+    Alert { alert: crate::alerts::AlertView },
     /// A ticket is due within the hour (`overdue: false`) or past its due time.
     #[serde(rename = "ticket.reminder")]
     TicketReminder {

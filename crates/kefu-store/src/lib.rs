@@ -18,6 +18,7 @@ pub use sql::{Backend, SqlStore, StoreConfig, drop_postgres_schema};
 pub use types::*;
 
 use async_trait::async_trait;
+use kefu_domain::alert::{Alert, AlertChange, AlertKind};
 use kefu_domain::ticket::{Department, ReminderKind, Ticket, TicketChange, TicketStatus};
 use kefu_domain::*;
 
@@ -307,6 +308,54 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         shop: ShopId,
         change: &TicketChange,
     ) -> StoreResult<bool>;
+
+    // --- supervisor alerts ----------------------------------------------------------------------
+    /// The open (not resolved) alert of this kind and subject, if there is one.
+    async fn open_alert(
+        &self,
+        shop: ShopId,
+        kind: AlertKind,
+        subject: &str,
+    ) -> StoreResult<Option<Alert>>;
+    /// Writes a new alert and its `raised` entry in one transaction; [`StoreError::Duplicate`]
+    /// when an open alert of the same kind and subject exists (bump that one instead).
+    async fn insert_alert(&self, alert: &Alert, change: &AlertChange) -> StoreResult<()>;
+    /// Writes a changed alert (carrying its new version) and the entries recording the change
+    /// in one transaction, if the stored alert is still at `expected_version`;
+    /// [`StoreError::Stale`] otherwise.
+    async fn update_alert(
+        &self,
+        alert: &Alert,
+        expected_version: i64,
+        changes: &[AlertChange],
+    ) -> StoreResult<()>;
+    /// Records an entry that does not change the alert (a failed delivery).
+    async fn record_alert_change(&self, shop: ShopId, change: &AlertChange) -> StoreResult<()>;
+    async fn alert(&self, shop: ShopId, id: AlertId) -> StoreResult<Option<Alert>>;
+    /// An alert's history, oldest first.
+    async fn alert_changes(&self, shop: ShopId, id: AlertId) -> StoreResult<Vec<AlertChange>>;
+    /// Alerts newest first, only the open ones when `open_only`, at most `limit`.
+    async fn list_alerts(
+        &self,
+        shop: ShopId,
+        open_only: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<Alert>>;
+    /// Adds `by` to an hourly tally (`hour` is the hour's start); the new count.
+    async fn add_tally(
+        &self,
+        shop: ShopId,
+        metric: &str,
+        hour: Timestamp,
+        by: i64,
+    ) -> StoreResult<i64>;
+    /// The tallies of these hours, in the same order (0 where nothing was counted).
+    async fn tallies(
+        &self,
+        shop: ShopId,
+        metric: &str,
+        hours: &[Timestamp],
+    ) -> StoreResult<Vec<i64>>;
 }
 
 /// Which tickets [`Store::list_tickets`] returns; every part narrows the list.

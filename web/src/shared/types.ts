@@ -114,6 +114,17 @@ export interface ConversationSummary {
   waiting?: Waiting | null;
   /** The clock counting down while the shopper waits for a reply; absent from older servers. */
   sla?: SlaClock | null;
+  /** Made more urgent because the shopper's emotion escalated (情绪升级). */
+  escalation?: Escalation | null;
+}
+
+export type RaiseReason = 'negative_words' | 'strong_negative_turn';
+
+/** 情绪升级: the priority the conversation was raised to, why and when. */
+export interface Escalation {
+  priority: Priority;
+  reason: RaiseReason;
+  at: string;
 }
 
 /* ---- Routing, SLA clocks and the service desk (队列) ---- */
@@ -408,6 +419,7 @@ export type LiveFrame =
   | { type: 'agent.red_line'; agent_id: string; breaches: number }
   | { type: 'agent.yellow_line'; agent_id: string; breaches: number }
   | { type: 'agent.status'; agent_id: string; status: AgentStatus; since: string }
+  | { type: 'alert.updated'; alert: Alert }
   | {
       type: 'queue.status';
       conversation_id: string;
@@ -614,4 +626,97 @@ export interface NewTicket {
   kind: TicketKind;
   title: string;
   description?: string;
+}
+
+/* ---- Supervisor alerts (告警) ---- */
+
+export type AlertKind = 'complaint_surge' | 'risk_words' | 'sla_cluster' | 'agent_line' | 'emotion';
+export type AlertSeverity = 'yellow' | 'red';
+export type AlertState = 'raised' | 'delivered' | 'acknowledged' | 'resolved';
+export type AlertSink = 'dashboard' | 'dingtalk' | 'wecom';
+
+export interface Alert {
+  id: string;
+  kind: AlertKind;
+  subject: string;
+  severity: AlertSeverity;
+  state: AlertState;
+  title: string;
+  detail: string;
+  conversation_id: string | null;
+  agent_id: string | null;
+  count: number;
+  raised_at: string;
+  last_at: string;
+  delivered_at: string | null;
+  delivered_via: AlertSink | null;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  /** The targets it missed and was escalated for. */
+  escalated: readonly ('delivery' | 'resolution')[];
+}
+
+export interface AlertList {
+  alerts: Alert[];
+  deliver_target_s: number;
+  resolve_target_s: number;
+}
+
+export interface AlertHistoryEntry {
+  at: string;
+  by: string | null;
+  change: 'raised' | 'bumped' | 'delivered' | 'delivery_failed' | 'acknowledged' | 'resolved' | 'escalated';
+  data: Record<string, unknown>;
+  note: string;
+}
+
+export interface AlertDetail {
+  alert: Alert;
+  history: AlertHistoryEntry[];
+}
+
+export interface RobotSettings {
+  url: string;
+  /** Whether a secret (DingTalk signing secret, WeCom key) is stored; never sent back. */
+  secret_set: boolean;
+}
+
+export interface AlertSettings {
+  dingtalk: RobotSettings;
+  wecom: RobotSettings;
+  negative_share_permille: number;
+  complaint_floor: number;
+  cluster_breaches: number;
+  cluster_minutes: number;
+  deliver_target_s: number;
+  resolve_target_s: number;
+}
+
+/** A robot's new settings: `secret` left out keeps the stored one, '' removes it. */
+export interface RobotChange {
+  url: string;
+  secret?: string;
+}
+
+export type AlertSettingsChange = Partial<
+  Omit<AlertSettings, 'dingtalk' | 'wecom'> & { dingtalk: RobotChange; wecom: RobotChange }
+>;
+
+export interface RobotOutcome {
+  sink: 'dingtalk' | 'wecom';
+  ok: boolean;
+  attempts: number;
+  status: number | null;
+  error: string | null;
+}
+
+/** The shopper's emotion curve (`GET /conversations/{id}/analysis`). */
+export interface EmotionCurve {
+  points: { at_ms: number; score: number; mood: number; emotion: string | null; intensity: number }[];
+  start: number;
+  end: number;
+  lowest: number;
+  strong_negative_turn: boolean;
 }

@@ -22,6 +22,12 @@ export const router = createRouter({
       meta: { auth: true },
     },
     {
+      path: '/alerts',
+      name: 'alerts',
+      component: () => import('./views/AlertsView.vue'),
+      meta: { auth: true },
+    },
+    {
       path: '/knowledge',
       name: 'knowledge',
       component: () => import('./views/KnowledgeView.vue'),

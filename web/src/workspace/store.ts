@@ -15,6 +15,7 @@ import type {
 } from '@/shared/types';
 import { api, session } from './session';
 import { noteLineFrame, notePresenceFrame } from './desk';
+import { noteAlertFrame, refreshAlerts } from './alerts';
 
 export type ListTab = 'open' | 'closed';
 
@@ -354,6 +355,9 @@ export function createWorkspaceStore() {
       case 'agent.red_line':
         noteLineFrame(frame);
         break;
+      case 'alert.updated':
+        noteAlertFrame(frame);
+        break;
       default:
         break;
     }
@@ -362,6 +366,7 @@ export function createWorkspaceStore() {
   /** After (re)connecting: fetch everything again so no event is missed. */
   function onReady(): void {
     void loadList();
+    refreshAlerts().catch(() => undefined);
     if (selectedId.value) {
       void loadDetail(selectedId.value, true);
       void loadSuggestions(selectedId.value);

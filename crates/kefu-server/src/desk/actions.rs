@@ -100,6 +100,20 @@ pub(crate) fn committed(
             super::Line::Yellow => LiveFrame::YellowLine { agent, breaches },
         };
         state.bus.publish(topic, frame.to_json());
+        tokio::spawn(crate::alerts::detect::agent_line(
+            state.clone(),
+            desk.shop,
+            agent,
+            breaches,
+            line,
+        ));
+    }
+    let breached = events.iter().any(|e| {
+        matches!(&e.event, Event::SlaSignaled { signal, .. } if signal.level == SlaLevel::Breach)
+    });
+    if breached {
+        // Off the customer's lock: the check reads the shop's recent breaches.
+        tokio::spawn(crate::alerts::detect::sla_breach(state.clone(), desk.shop));
     }
 }
 
@@ -249,13 +263,16 @@ pub async fn warm(state: &AppState) {
     }
 }
 
-/// The timer loop: [`tick`] for as long as the server runs.
+/// The timer loop: [`tick`], and the alerts' escalations (`alerts::tick`), for as long as the
+/// server runs.
 pub async fn run_timers(state: AppState) {
+    crate::alerts::warm(&state).await;
     let mut interval = tokio::time::interval(TIMER_TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
         tick(&state).await;
+        crate::alerts::tick(&state).await;
     }
 }
 

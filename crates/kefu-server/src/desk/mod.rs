@@ -16,11 +16,11 @@
 mod actions;
 pub mod settings;
 
-pub(crate) use actions::committed;
 pub use actions::{
     TransferRequest, dispatch, publish_queue_positions, run_timers, set_status, tick, transfer,
     warm,
 };
+pub(crate) use actions::{append_decided, committed};
 
 use crate::error::ApiResult;
 use kefu_domain::*;
@@ -765,9 +765,10 @@ impl Desk {
             }
             ConversationState::Queued => {
                 if let Some(w) = &c.waiting {
-                    let requeued = events
-                        .iter()
-                        .any(|e| matches!(e.event, Event::Queued { .. }));
+                    // A new queue, or a raised priority (which moves it up its queue).
+                    let requeued = events.iter().any(|e| {
+                        matches!(e.event, Event::Queued { .. } | Event::PriorityRaised { .. })
+                    });
                     if requeued || self.router.position(c.id).is_none() {
                         self.router.requeue(
                             c.id,

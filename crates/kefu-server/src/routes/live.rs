@@ -45,6 +45,7 @@ async fn upgrade(
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let token = q.get("token").map(String::as_str).unwrap_or_default();
+    let mut watching = None;
     let (topic, role) = if token.starts_with("v1.") {
         let v = visitor_from_token(&state, token)?;
         (Topic::Customer(v.shop, v.customer), Role::Shopper)
@@ -52,6 +53,13 @@ async fn upgrade(
         return Err(ApiError::unauthorized());
     } else {
         let session = agent_from_token(&state, token).await?;
+        if matches!(
+            session.agent.role,
+            kefu_domain::Role::Supervisor | kefu_domain::Role::Admin
+        ) {
+            // Alerts pushed while a supervisor watches count as delivered.
+            watching = Some(state.alerts.watch(session.shop()));
+        }
         (Topic::Shop(session.shop()), Role::Agent)
     };
     let ws = ws.map_err(|_| {
@@ -61,7 +69,12 @@ async fn upgrade(
         )
     })?;
     let subscription = state.bus.subscribe(topic);
+    if let (Some(_), Topic::Shop(shop)) = (&watching, topic) {
+        let state = state.clone();
+        tokio::spawn(async move { crate::alerts::supervisor_connected(&state, shop).await });
+    }
     Ok(ws.on_upgrade(move |socket: WebSocket| async move {
+        let _watching = watching;
         let (sink, stream) = socket.split();
         run(sink, stream, subscription, role).await;
     }))

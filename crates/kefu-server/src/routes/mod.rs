@@ -1,5 +1,6 @@
 //! HTTP routes, one module per resource; each owns its `router()`.
 
+pub mod alerts;
 pub mod analysis;
 pub mod assist;
 pub mod auth;
@@ -23,6 +24,7 @@ use axum::Router;
 /// Everything under `/api/v1` except imports, which `app()` mounts with a larger body limit.
 pub fn api() -> Router<AppState> {
     Router::new()
+        .merge(alerts::router())
         .merge(analysis::router())
         .merge(assist::router())
         .merge(auth::router())

@@ -229,6 +229,10 @@ pub async fn create(
     )?;
     let stored = state.store.create_ticket(&new, &change).await?;
     tracing::info!(%shop, ticket = %stored.id, number = stored.number, owner = %owner, "ticket opened");
+    // A ticket is a complaint for the hourly complaint baseline.
+    if let Err(e) = crate::alerts::detect::count_complaints(&state, shop, 1).await {
+        tracing::error!(%shop, error = %e.message, "ticket not counted as a complaint");
+    }
     Ok((
         StatusCode::CREATED,
         Json(tickets::detail(&state, shop, stored.id).await?),

@@ -1,5 +1,6 @@
 //! The API as clients use it: the real server on a random port, over SQLite and PostgreSQL.
 
+mod alerts;
 mod analysis;
 mod bot;
 mod desk;

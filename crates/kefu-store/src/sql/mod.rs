@@ -3,6 +3,7 @@
 //! UUID text, times Unix milliseconds, lists and maps JSON text. Placeholders are `$1, $2, …`
 //! and always appear in ascending order, which both dialects read the same way.
 
+mod alerts;
 mod bot;
 mod desk;
 mod knowledge;

@@ -941,4 +941,78 @@ impl Store for SqlStore {
     ) -> StoreResult<bool> {
         self.ticket_remind(shop, change).await
     }
+
+    async fn open_alert(
+        &self,
+        shop: ShopId,
+        kind: alert::AlertKind,
+        subject: &str,
+    ) -> StoreResult<Option<alert::Alert>> {
+        self.alert_open(shop, kind, subject).await
+    }
+
+    async fn insert_alert(
+        &self,
+        alert: &alert::Alert,
+        change: &alert::AlertChange,
+    ) -> StoreResult<()> {
+        self.alert_insert(alert, change).await
+    }
+
+    async fn update_alert(
+        &self,
+        alert: &alert::Alert,
+        expected_version: i64,
+        changes: &[alert::AlertChange],
+    ) -> StoreResult<()> {
+        self.alert_update(alert, expected_version, changes).await
+    }
+
+    async fn record_alert_change(
+        &self,
+        shop: ShopId,
+        change: &alert::AlertChange,
+    ) -> StoreResult<()> {
+        self.alert_change_record(shop, change).await
+    }
+
+    async fn alert(&self, shop: ShopId, id: AlertId) -> StoreResult<Option<alert::Alert>> {
+        self.alert_by_id(shop, id).await
+    }
+
+    async fn alert_changes(
+        &self,
+        shop: ShopId,
+        id: AlertId,
+    ) -> StoreResult<Vec<alert::AlertChange>> {
+        self.alert_history(shop, id).await
+    }
+
+    async fn list_alerts(
+        &self,
+        shop: ShopId,
+        open_only: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<alert::Alert>> {
+        self.alert_list(shop, open_only, limit).await
+    }
+
+    async fn add_tally(
+        &self,
+        shop: ShopId,
+        metric: &str,
+        hour: Timestamp,
+        by: i64,
+    ) -> StoreResult<i64> {
+        self.tally_add(shop, metric, hour, by).await
+    }
+
+    async fn tallies(
+        &self,
+        shop: ShopId,
+        metric: &str,
+        hours: &[Timestamp],
+    ) -> StoreResult<Vec<i64>> {
+        self.tally_read(shop, metric, hours).await
+    }
 }

@@ -192,6 +192,13 @@ pub(super) fn conversation(row: &AnyRow) -> StoreResult<Conversation> {
             ),
             None => None,
         },
+        escalation: match get::<Option<String>>(row, "escalation")? {
+            Some(text) => Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| StoreError::corrupt(format!("conversation escalation: {e}")))?,
+            ),
+            None => None,
+        },
         version: small(row, "version")?,
     })
 }

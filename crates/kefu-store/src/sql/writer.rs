@@ -234,11 +234,12 @@ async fn update_conversations(
     let sql = format!(
         "UPDATE conversations SET state = v.column3, tier = v.column4, assigned_agent_id = v.column5, \
          updated_at = v.column6, last_text = v.column7, last_sender = v.column8, last_at = v.column9, \
-         message_count = v.column10, version = v.column11, bot = v.column12, waiting = v.column13 \
+         message_count = v.column10, version = v.column11, bot = v.column12, waiting = v.column13, \
+         escalation = v.column15 \
          FROM (VALUES {}) AS v \
          WHERE conversations.id = v.column1 AND conversations.shop_id = v.column2 \
          AND conversations.version = v.column14",
-        values(rows.len(), 14)
+        values(rows.len(), 15)
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for r in rows {
@@ -258,7 +259,8 @@ async fn update_conversations(
             .bind(i64::from(c.version))
             .bind(bot_memory(c))
             .bind(waiting(c))
-            .bind(r.batch.expected_version.map(i64::from));
+            .bind(r.batch.expected_version.map(i64::from))
+            .bind(escalation(c));
     }
     let done = q.execute(&mut **tx).await?;
     if done.rows_affected() != rows.len() as u64 {
@@ -433,6 +435,10 @@ fn waiting(c: &Conversation) -> Option<String> {
     c.waiting.as_ref().map(to_json)
 }
 
+fn escalation(c: &Conversation) -> Option<String> {
+    c.escalation.as_ref().map(to_json)
+}
+
 /// Projects the bot's decisions into `bot_turns` and its ratings onto them. With `count`, also
 /// bumps the entries' counters: an answer is a hit, a hand-off after an answer counts against
 /// that answer's entry, a rating is a helpful or unhelpful vote. (A projection rebuild passes
@@ -539,8 +545,8 @@ pub(super) async fn write_conversation(
         None => {
             sqlx::query(
                 "INSERT INTO conversations (id, shop_id, customer_id, channel, platform, state, tier, \
-                 assigned_agent_id, created_at, updated_at, last_text, last_sender, last_at, message_count, version, bot, waiting) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                 assigned_agent_id, created_at, updated_at, last_text, last_sender, last_at, message_count, version, bot, waiting, escalation) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
             )
             .bind(c.id.to_string())
             .bind(shop)
@@ -559,6 +565,7 @@ pub(super) async fn write_conversation(
             .bind(i64::from(c.version))
             .bind(bot_memory(c))
             .bind(waiting(c))
+            .bind(escalation(c))
             .execute(&mut **tx)
             .await
             .map_err(|e| match &e {
@@ -573,7 +580,7 @@ pub(super) async fn write_conversation(
             let done = sqlx::query(
                 "UPDATE conversations SET state = $1, tier = $2, assigned_agent_id = $3, updated_at = $4, \
                  last_text = $5, last_sender = $6, last_at = $7, message_count = $8, version = $9, \
-                 bot = $10, waiting = $11 WHERE id = $12 AND shop_id = $13 AND version = $14",
+                 bot = $10, waiting = $11, escalation = $12 WHERE id = $13 AND shop_id = $14 AND version = $15",
             )
             .bind(c.state.as_str())
             .bind(c.tier.as_str())
@@ -586,6 +593,7 @@ pub(super) async fn write_conversation(
             .bind(i64::from(c.version))
             .bind(bot_memory(c))
             .bind(waiting(c))
+            .bind(escalation(c))
             .bind(c.id.to_string())
             .bind(shop)
             .bind(i64::from(version))
