@@ -7,8 +7,10 @@
 //! - [`hours`]: staffed hours, holidays, and when an offline message is due.
 //! - [`triage`]: which queue, priority and skill a conversation reaching people gets.
 //! - [`sim`]: a shop day through both, with its invariants and KPIs.
+//! - [`qa`]: quality inspection; the conversation QA score.
 
 pub mod hours;
+pub mod qa;
 pub mod routing;
 pub mod sim;
 pub mod sla;
