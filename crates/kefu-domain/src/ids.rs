@@ -79,4 +79,8 @@ id_type!(
     ProposalId,
     /// A ticket (工单): work a chat cannot finish, owned by the agent who first took the case.
     TicketId,
+    /// A supervisor's override of one item of a conversation's QA score.
+    QaReviewId,
+    /// An agent's appeal (申诉) against a conversation's QA score.
+    QaAppealId,
 );

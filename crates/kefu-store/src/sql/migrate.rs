@@ -39,6 +39,10 @@ const SQLITE: &[Migration] = &[
         version: 7,
         sql: include_str!("../../migrations/sqlite/0007_tickets.sql"),
     },
+    Migration {
+        version: 9,
+        sql: include_str!("../../migrations/sqlite/0009_qa.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -69,6 +73,10 @@ const POSTGRES: &[Migration] = &[
     Migration {
         version: 7,
         sql: include_str!("../../migrations/postgres/0007_tickets.sql"),
+    },
+    Migration {
+        version: 9,
+        sql: include_str!("../../migrations/postgres/0009_qa.sql"),
     },
 ];
 

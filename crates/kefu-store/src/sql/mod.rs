@@ -7,6 +7,7 @@ mod bot;
 mod desk;
 mod knowledge;
 mod migrate;
+mod qa;
 mod queries;
 mod rows;
 mod tickets;
