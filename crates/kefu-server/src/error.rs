@@ -39,6 +39,12 @@ pub enum ErrorCode {
     NotOwner,
     /// The ticket's status does not allow this (closing a closed ticket, resolving an open one).
     TicketState,
+    /// The conversation is still open: it gets its QA score when it closes.
+    NotScored,
+    /// The conversation's QA score was already appealed; an appeal is allowed once.
+    AlreadyAppealed,
+    /// The QA appeal was already decided.
+    AppealDecided,
 }
 
 impl ErrorCode {
@@ -56,7 +62,8 @@ impl ErrorCode {
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
-            Conflict | StaleVersion | ConversationClosed | TicketState => StatusCode::CONFLICT,
+            Conflict | StaleVersion | ConversationClosed | TicketState | NotScored
+            | AlreadyAppealed | AppealDecided => StatusCode::CONFLICT,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -89,6 +96,9 @@ impl ErrorCode {
             Unavailable => "unavailable",
             NotOwner => "not_owner",
             TicketState => "ticket_state",
+            NotScored => "not_scored",
+            AlreadyAppealed => "already_appealed",
+            AppealDecided => "appeal_decided",
         }
     }
 }
@@ -278,6 +288,9 @@ mod tests {
             IdempotencyKeyReused,
             NotOwner,
             TicketState,
+            NotScored,
+            AlreadyAppealed,
+            AppealDecided,
         ] {
             assert!(code.status().is_client_error(), "{code:?}");
             let json = serde_json::to_value(code).expect("serialises");

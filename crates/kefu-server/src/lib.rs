@@ -12,6 +12,7 @@ pub mod knowledge;
 pub mod lifecycle;
 pub mod llm;
 pub mod openapi;
+pub mod qa;
 pub mod routes;
 pub mod settings;
 pub mod state;

@@ -11,6 +11,7 @@ pub mod knowledge;
 pub mod knowledge_files;
 pub mod live;
 pub mod proposals;
+pub mod qa;
 pub mod tickets;
 pub mod web;
 pub mod webhooks;
@@ -31,6 +32,7 @@ pub fn api() -> Router<AppState> {
         .merge(knowledge::router())
         .merge(live::router())
         .merge(proposals::router())
+        .merge(qa::router())
         .merge(tickets::router())
         .merge(webhooks::router())
         .merge(widget::router())

@@ -7,6 +7,7 @@ mod imports;
 mod knowledge;
 mod llm;
 mod malformed;
+mod qa;
 mod story;
 mod tenancy;
 mod tickets;
