@@ -66,6 +66,8 @@ pub const AFFIRMATION: &[&str] = &[
     "了解",
     "您别急",
     "别着急",
+    "不客气",
+    "应该的",
 ];
 
 /// 解决方案: a concrete action for the shopper.
@@ -97,13 +99,19 @@ pub const SOLUTION: &[&str] = &[
     "办理",
     "补偿",
     "升级",
+    "建议",
+    "推荐",
+    "就发",
+    "发出",
 ];
 
 /// 情感关怀: caring beyond the issue, closing warmly.
 pub const CARE: &[&str] = &[
     "还有什么",
     "还有其他",
+    "还有别的",
     "其他问题",
+    "别的问题",
     "祝您",
     "祝宝宝",
     "注意",
@@ -1222,6 +1230,9 @@ mod tests {
         assert_eq!(tone("我马上为您补发"), Some(Tone::Solution));
         assert_eq!(tone("祝您生活愉快"), Some(Tone::Care));
         assert_eq!(tone("抱歉给您带来不便"), Some(Tone::Affirmation));
+        assert_eq!(tone("24斤的宝宝建议选XL码哦"), Some(Tone::Solution));
+        assert_eq!(tone("请问还有别的问题吗亲"), Some(Tone::Care));
+        assert_eq!(tone("不客气哦"), Some(Tone::Affirmation));
         assert_eq!(tone("中通"), None);
         assert_eq!(clauses("好的亲，这边帮您查询。还有什么问题吗？").count(), 3);
 
