@@ -813,6 +813,7 @@ const zhCN = {
     card: {
       title: '质检评分',
       loading: '加载中…',
+      notYours: '质检评分仅该会话的客服和主管可见',
       agent: '客服 {name}',
       scoredAt: '评分于 {at}',
       reviewed: '已复核（系统分 {auto}）',
@@ -1697,6 +1698,7 @@ const en: MessageSchema = {
     card: {
       title: 'QA score',
       loading: 'Loading…',
+      notYours: 'Only the conversation’s agent and supervisors see its QA score',
       agent: 'Agent {name}',
       scoredAt: 'scored {at}',
       reviewed: 'Reviewed (system score {auto})',

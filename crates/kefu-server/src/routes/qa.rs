@@ -534,7 +534,7 @@ pub struct ScoreRow {
     pub closed_at: Timestamp,
     pub total: i64,
     pub auto_total: i64,
-    /// A supervisor changed an item.
+    /// A supervisor's override moved the total away from the scorer's.
     pub reviewed: bool,
     /// open | accepted | rejected, when appealed.
     pub appeal: Option<String>,
@@ -614,7 +614,7 @@ pub async fn scores(
                 closed_at: r.closed_at,
                 total: r.total,
                 auto_total: r.auto_total,
-                reviewed: r.version > 1 && r.total != r.auto_total,
+                reviewed: r.total != r.auto_total,
                 appeal: appeals.get(&r.conversation).map(|s| s.as_str().to_owned()),
             })
             .collect(),
