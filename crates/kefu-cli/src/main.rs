@@ -45,6 +45,11 @@ enum Command {
     CheckConfig,
     /// Rebuilds the conversation and message projections of every shop from the event log.
     Rebuild,
+    /// Conversation QA (质检) scores.
+    Qa {
+        #[command(subcommand)]
+        which: QaCommand,
+    },
     /// Reads one text per line on stdin; prints the text engine's analysis of each as a JSON line.
     Analyze,
     /// Measures accuracy on labelled data; prints one JSON line.
@@ -61,6 +66,17 @@ enum Command {
     Bench {
         #[command(subcommand)]
         which: bench::Bench,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum QaCommand {
+    /// Scores every closed conversation of every shop that has no QA score yet (those closed
+    /// before QA existed); with `--rescore`, scores all of them again with today's rubric,
+    /// keeping supervisors' overrides and appeals.
+    Backfill {
+        #[arg(long)]
+        rescore: bool,
     },
 }
 
@@ -93,6 +109,9 @@ fn main() -> Result<()> {
                 Ok(())
             }
             Command::Rebuild => runtime::rebuild(&settings).await,
+            Command::Qa {
+                which: QaCommand::Backfill { rescore },
+            } => runtime::qa_backfill(&settings, rescore).await,
             Command::Bench { which } => bench::run(which).await,
             Command::Analyze | Command::Eval { .. } | Command::Train { .. } => {
                 unreachable!("handled before the runtime starts")

@@ -178,6 +178,20 @@ pub async fn rebuild(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
+/// Scores closed conversations without a QA score (all of them with `rescore`), every shop.
+pub async fn qa_backfill(settings: &Settings, rescore: bool) -> Result<()> {
+    let store = connect(settings).await?;
+    let now = kefu_domain::Clock::now(&SystemClock);
+    for shop in store.list_shops().await? {
+        let done = kefu_server::qa::backfill(&store, shop.id, rescore, now).await?;
+        println!(
+            "{}: {} conversations scored, {} already scored",
+            shop.slug, done.scored, done.kept
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,4 +81,8 @@ id_type!(
     TicketId,
     /// A supervisor alert (告警): raised, delivered, acknowledged, resolved.
     AlertId,
+    /// A supervisor's override of one item of a conversation's QA score.
+    QaReviewId,
+    /// An agent's appeal (申诉) against a conversation's QA score.
+    QaAppealId,
 );

@@ -10,6 +10,7 @@
 //!   negative-word share, alert targets and escalation, and DingTalk / WeCom robot payloads.
 //! - [`qa`]: the live lint of agents' messages against the shop's policy, and its evaluation.
 //! - [`sim`]: a shop day through both, with its invariants and KPIs.
+//! - [`qa`]: quality inspection; the conversation QA score.
 
 pub mod alerts;
 pub mod hours;

@@ -41,6 +41,12 @@ pub enum ErrorCode {
     TicketState,
     /// The alert's state does not allow this (acknowledging a resolved alert).
     AlertState,
+    /// The conversation is still open: it gets its QA score when it closes.
+    NotScored,
+    /// The conversation's QA score was already appealed; an appeal is allowed once.
+    AlreadyAppealed,
+    /// The QA appeal was already decided.
+    AppealDecided,
 }
 
 impl ErrorCode {
@@ -58,9 +64,8 @@ impl ErrorCode {
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
-            Conflict | StaleVersion | ConversationClosed | TicketState | AlertState => {
-                StatusCode::CONFLICT
-            }
+            Conflict | StaleVersion | ConversationClosed | TicketState | AlertState | NotScored
+            | AlreadyAppealed | AppealDecided => StatusCode::CONFLICT,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -94,6 +99,9 @@ impl ErrorCode {
             NotOwner => "not_owner",
             TicketState => "ticket_state",
             AlertState => "alert_state",
+            NotScored => "not_scored",
+            AlreadyAppealed => "already_appealed",
+            AppealDecided => "appeal_decided",
         }
     }
 }
@@ -284,6 +292,9 @@ mod tests {
             NotOwner,
             TicketState,
             AlertState,
+            NotScored,
+            AlreadyAppealed,
+            AppealDecided,
         ] {
             assert!(code.status().is_client_error(), "{code:?}");
             let json = serde_json::to_value(code).expect("serialises");

@@ -138,6 +138,11 @@ pub async fn shopper_message(
     drop(serial);
     crate::alerts::detect::shopper_message(state, &desk, customer, &received.posted, &analysis)
         .await;
+    if received.posted.conversation.message_count == 1 {
+        // A new conversation: a shopper back within 48 h of a close reopens the question of
+        // whether that one was resolved.
+        crate::qa::after_return(&*state.store, shop, customer.id, state.clock.now()).await;
+    }
     let latest = received.bot.as_ref().unwrap_or(&received.posted);
     if latest.conversation.state == ConversationState::Queued {
         desk::dispatch(state, &desk).await;
@@ -254,6 +259,8 @@ pub async fn close(
         .to_json(),
     );
     drop(serial);
+    // Every closed conversation is scored (质检).
+    crate::qa::after_close(&*state.store, &closed, state.clock.now()).await;
     // Its agent has room again.
     desk::dispatch(state, &desk).await;
     Ok(view)

@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod lint;
 pub mod llm;
 pub mod openapi;
+pub mod qa;
 pub mod routes;
 pub mod settings;
 pub mod state;

@@ -10,10 +10,12 @@
 //! makes thousands of acknowledged messages per second possible on one disk.
 
 mod error;
+mod qa;
 mod sql;
 mod types;
 
 pub use error::StoreError;
+pub use qa::*;
 pub use sql::{Backend, SqlStore, StoreConfig, drop_postgres_schema};
 pub use types::*;
 
@@ -356,6 +358,80 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         metric: &str,
         hours: &[Timestamp],
     ) -> StoreResult<Vec<i64>>;
+
+    // --- conversation QA ------------------------------------------------------------------------
+    /// Writes a conversation's score: new when `expected_version` is `None`
+    /// ([`StoreError::Duplicate`] if one exists), else replacing the stored one if it is still at
+    /// that version ([`StoreError::Stale`] otherwise). Reviews and appeals stay.
+    async fn put_qa_score(
+        &self,
+        score: &QaScoreRecord,
+        expected_version: Option<i64>,
+    ) -> StoreResult<()>;
+    async fn qa_score(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Option<QaScoreRecord>>;
+    /// Scores by close time, newest first, at most `limit`.
+    async fn qa_scores(
+        &self,
+        shop: ShopId,
+        filter: &QaScoreFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<QaScoreRecord>>;
+    /// Each agent's number of scores and mean effective total in the filter's range.
+    async fn qa_agent_averages(
+        &self,
+        shop: ShopId,
+        filter: &QaScoreFilter,
+    ) -> StoreResult<Vec<QaAgentAverage>>;
+    /// The customer's most recently closed scored conversation closed at or after `since`.
+    async fn latest_qa_score_of_customer(
+        &self,
+        shop: ShopId,
+        customer: CustomerId,
+        since: Timestamp,
+    ) -> StoreResult<Option<QaScoreRecord>>;
+    /// Records an override and the score's new effective total in one transaction;
+    /// [`StoreError::Stale`] when the score moved on, [`StoreError::MissingReference`] when
+    /// there is no score.
+    async fn add_qa_review(&self, change: QaOverride<'_>) -> StoreResult<()>;
+    /// A conversation's overrides, oldest first.
+    async fn qa_reviews(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<QaReview>>;
+    /// Records an appeal; [`StoreError::Duplicate`] when the conversation already has one.
+    async fn insert_qa_appeal(&self, appeal: &QaAppeal) -> StoreResult<()>;
+    async fn qa_appeal(&self, shop: ShopId, id: QaAppealId) -> StoreResult<Option<QaAppeal>>;
+    async fn qa_appeal_of(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Option<QaAppeal>>;
+    /// Appeals oldest first (all of them when `status` is `None`), at most `limit`.
+    async fn qa_appeals(
+        &self,
+        shop: ShopId,
+        status: Option<QaAppealStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<QaAppeal>>;
+    /// Writes an open appeal's decision (the appeal carries it) and, for an accepted one, the
+    /// override it makes, in one transaction. `false` when the appeal was not open (any more);
+    /// [`StoreError::Stale`] when the score moved on.
+    async fn decide_qa_appeal(
+        &self,
+        decided: &QaAppeal,
+        change: Option<QaOverride<'_>>,
+    ) -> StoreResult<bool>;
+    /// Tickets about a conversation that are open or in progress.
+    async fn open_tickets_of_conversation(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<u64>;
 }
 
 /// Which tickets [`Store::list_tickets`] returns; every part narrows the list.

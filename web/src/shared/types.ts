@@ -720,3 +720,94 @@ export interface EmotionCurve {
   lowest: number;
   strong_negative_turn: boolean;
 }
+
+/** Conversation QA (质检), as `routes/qa.rs` sends it. */
+export type QaItemName =
+  | 'timeliness'
+  | 'forbidden_phrases'
+  | 'promises'
+  | 'politeness'
+  | 'resolution'
+  | 'emotion';
+
+export type QaAppealStatus = 'open' | 'accepted' | 'rejected';
+
+export interface QaEvidence {
+  note: string;
+  message_id: string | null;
+}
+
+export interface QaReview {
+  id: string;
+  item: QaItemName;
+  score: number;
+  comment: string;
+  reviewer: AgentBrief;
+  at: string;
+  appeal_id: string | null;
+}
+
+export interface QaItem {
+  item: QaItemName;
+  /** The effective score: the latest override's, else the scorer's. */
+  score: number;
+  auto_score: number;
+  weight: number;
+  applicable: boolean;
+  explanation: string;
+  evidence: QaEvidence[];
+  review: QaReview | null;
+}
+
+export interface QaAppeal {
+  id: string;
+  conversation_id: string;
+  agent: AgentBrief;
+  item: QaItemName;
+  reason: string;
+  status: QaAppealStatus;
+  created_at: string;
+  decided_by: AgentBrief | null;
+  decision: string | null;
+  decided_at: string | null;
+}
+
+export interface QaScore {
+  conversation_id: string;
+  agent: AgentBrief | null;
+  closed_at: string;
+  scored_at: string;
+  total: number;
+  auto_total: number;
+  rubric_version: number;
+  items: QaItem[];
+  reviews: QaReview[];
+  appeal: QaAppeal | null;
+  can_review: boolean;
+  can_appeal: boolean;
+}
+
+export interface QaScoreRow {
+  conversation_id: string;
+  agent: AgentBrief | null;
+  closed_at: string;
+  total: number;
+  auto_total: number;
+  reviewed: boolean;
+  appeal: QaAppealStatus | null;
+}
+
+export interface QaAgentAverage {
+  agent: AgentBrief;
+  conversations: number;
+  average: number;
+}
+
+export interface QaScoreList {
+  items: QaScoreRow[];
+  agents: QaAgentAverage[];
+}
+
+export interface QaAppealList {
+  items: QaAppeal[];
+}

@@ -28,6 +28,12 @@ export const router = createRouter({
       meta: { auth: true },
     },
     {
+      path: '/qa',
+      name: 'qa',
+      component: () => import('./views/QaView.vue'),
+      meta: { auth: true },
+    },
+    {
       path: '/knowledge',
       name: 'knowledge',
       component: () => import('./views/KnowledgeView.vue'),

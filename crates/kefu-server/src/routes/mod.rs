@@ -13,6 +13,7 @@ pub mod knowledge_files;
 pub mod lint;
 pub mod live;
 pub mod proposals;
+pub mod qa;
 pub mod tickets;
 pub mod web;
 pub mod webhooks;
@@ -35,6 +36,7 @@ pub fn api() -> Router<AppState> {
         .merge(lint::router())
         .merge(live::router())
         .merge(proposals::router())
+        .merge(qa::router())
         .merge(tickets::router())
         .merge(webhooks::router())
         .merge(widget::router())

@@ -9,6 +9,7 @@ mod knowledge;
 mod lint;
 mod llm;
 mod malformed;
+mod qa;
 mod story;
 mod tenancy;
 mod tickets;

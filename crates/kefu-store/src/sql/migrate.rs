@@ -43,6 +43,10 @@ const SQLITE: &[Migration] = &[
         version: 8,
         sql: include_str!("../../migrations/sqlite/0008_alerts.sql"),
     },
+    Migration {
+        version: 9,
+        sql: include_str!("../../migrations/sqlite/0009_qa.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -77,6 +81,10 @@ const POSTGRES: &[Migration] = &[
     Migration {
         version: 8,
         sql: include_str!("../../migrations/postgres/0008_alerts.sql"),
+    },
+    Migration {
+        version: 9,
+        sql: include_str!("../../migrations/postgres/0009_qa.sql"),
     },
 ];
 

@@ -8,6 +8,7 @@ mod bot;
 mod desk;
 mod knowledge;
 mod migrate;
+mod qa;
 mod queries;
 mod rows;
 mod tickets;

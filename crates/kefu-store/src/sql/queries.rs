@@ -1015,4 +1015,95 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<i64>> {
         self.tally_read(shop, metric, hours).await
     }
+
+    async fn put_qa_score(&self, score: &QaScoreRecord, expected: Option<i64>) -> StoreResult<()> {
+        self.qa_put_score(score, expected).await
+    }
+
+    async fn qa_score(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Option<QaScoreRecord>> {
+        self.qa_score_of(shop, conversation).await
+    }
+
+    async fn qa_scores(
+        &self,
+        shop: ShopId,
+        filter: &QaScoreFilter,
+        n: u32,
+    ) -> StoreResult<Vec<QaScoreRecord>> {
+        self.qa_score_list(shop, filter, limit(n)).await
+    }
+
+    async fn qa_agent_averages(
+        &self,
+        shop: ShopId,
+        filter: &QaScoreFilter,
+    ) -> StoreResult<Vec<QaAgentAverage>> {
+        self.qa_averages(shop, filter).await
+    }
+
+    async fn latest_qa_score_of_customer(
+        &self,
+        shop: ShopId,
+        customer: CustomerId,
+        since: Timestamp,
+    ) -> StoreResult<Option<QaScoreRecord>> {
+        self.qa_latest_of_customer(shop, customer, since).await
+    }
+
+    async fn add_qa_review(&self, change: QaOverride<'_>) -> StoreResult<()> {
+        self.qa_add_review(change).await
+    }
+
+    async fn qa_reviews(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<QaReview>> {
+        self.qa_review_list(shop, conversation).await
+    }
+
+    async fn insert_qa_appeal(&self, appeal: &QaAppeal) -> StoreResult<()> {
+        self.qa_insert_appeal(appeal).await
+    }
+
+    async fn qa_appeal(&self, shop: ShopId, id: QaAppealId) -> StoreResult<Option<QaAppeal>> {
+        self.qa_appeal_by_id(shop, id).await
+    }
+
+    async fn qa_appeal_of(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<Option<QaAppeal>> {
+        self.qa_appeal_by_conversation(shop, conversation).await
+    }
+
+    async fn qa_appeals(
+        &self,
+        shop: ShopId,
+        status: Option<QaAppealStatus>,
+        n: u32,
+    ) -> StoreResult<Vec<QaAppeal>> {
+        self.qa_appeal_list(shop, status, limit(n)).await
+    }
+
+    async fn decide_qa_appeal(
+        &self,
+        decided: &QaAppeal,
+        change: Option<QaOverride<'_>>,
+    ) -> StoreResult<bool> {
+        self.qa_decide_appeal(decided, change).await
+    }
+
+    async fn open_tickets_of_conversation(
+        &self,
+        shop: ShopId,
+        conversation: ConversationId,
+    ) -> StoreResult<u64> {
+        self.qa_open_tickets(shop, conversation).await
+    }
 }
