@@ -27,6 +27,8 @@ pub enum Bench {
     Route(crate::bench_route::RouteArgs),
     /// A simulated shop day through routing and the SLA clocks: its KPIs and invariants.
     ShopDay(crate::bench_route::DayArgs),
+    /// The live lint of one agent message (the reply box's check and the send's).
+    Qa(crate::bench_qa::QaArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -60,6 +62,7 @@ pub async fn run(which: Bench) -> Result<()> {
         Bench::Bot(args) => crate::bench_bot::bot(args),
         Bench::Route(args) => crate::bench_route::route(args),
         Bench::ShopDay(args) => crate::bench_route::shop_day(args),
+        Bench::Qa(args) => crate::bench_qa::qa(args),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_bot;
+mod bench_qa;
 mod bench_route;
 mod bench_text;
 mod demo;

@@ -106,7 +106,7 @@ fn text<T: ToString>(v: Option<T>) -> Option<String> {
 
 impl SqlStore {
     pub(super) async fn alert_insert(&self, a: &Alert, c: &AlertChange) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         sqlx::query(INSERT)
             .bind(a.id.to_string())
             .bind(a.shop.to_string())
@@ -152,7 +152,7 @@ impl SqlStore {
         expected: i64,
         changes: &[AlertChange],
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let done = sqlx::query(UPDATE)
             .bind(a.shop.to_string())
             .bind(a.id.to_string())
@@ -187,7 +187,7 @@ impl SqlStore {
         shop: ShopId,
         c: &AlertChange,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let known: Option<String> =
             sqlx::query_scalar("SELECT id FROM alerts WHERE shop_id = $1 AND id = $2")
                 .bind(shop.to_string())

@@ -144,7 +144,7 @@ impl SqlStore {
         shop: ShopId,
         proposals: &[KnowledgeProposal],
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         sqlx::query("DELETE FROM knowledge_proposals WHERE shop_id = $1 AND status = 'open'")
             .bind(shop.to_string())
             .execute(&mut *tx)

@@ -33,7 +33,7 @@ impl SqlStore {
         status: AgentStatus,
         at: Timestamp,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let (shop, agent) = (shop.to_string(), agent.to_string());
         // Only an agent of this shop: a foreign id changes nothing.
         let known: Option<String> =

@@ -104,14 +104,14 @@ impl SqlStore {
     }
 
     pub(super) async fn kb_insert(&self, entry: &KnowledgeEntry) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         insert(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub(super) async fn kb_update(&self, entry: &KnowledgeEntry, expected: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         if update(&mut tx, entry.id, entry, Some(expected)).await? != 1 {
             return Err(StoreError::Stale(format!("knowledge entry {}", entry.id)));
         }
@@ -141,7 +141,7 @@ impl SqlStore {
         let by_id: std::collections::HashMap<KnowledgeEntryId, i64> =
             stored.iter().map(|e| (e.id, e.version)).collect();
         let mut counts = ImportCounts::default();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         for e in entries {
             if e.shop != shop {
                 return Err(StoreError::MissingReference(format!(

@@ -169,3 +169,18 @@ pub async fn drop_postgres_schema(url: &str, schema: &str) -> StoreResult<()> {
 fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
+
+/// Begins a transaction that writes. SQLite's default (deferred) `BEGIN` takes the write lock
+/// only at the first write; when another connection wrote in between, that upgrade fails at
+/// once with `database is locked` — the busy timeout cannot help, waiting could deadlock.
+/// `BEGIN IMMEDIATE` takes the write lock up front and waits its turn under the busy timeout.
+/// PostgreSQL's row locks need none of this.
+pub(super) async fn begin_write(
+    pool: &AnyPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        pool.begin().await
+    }
+}

@@ -293,7 +293,7 @@ impl SqlStore {
     }
 
     pub(super) async fn qa_add_review(&self, c: QaOverride<'_>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         write_override(&mut tx, &c).await?;
         tx.commit().await?;
         Ok(())
@@ -424,7 +424,7 @@ impl SqlStore {
         a: &QaAppeal,
         change: Option<QaOverride<'_>>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE qa_appeals SET status = $1, decided_by = $2, decision = $3, decided_at = $4 \
              WHERE shop_id = $5 AND id = $6 AND status = 'open'",

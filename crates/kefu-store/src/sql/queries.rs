@@ -248,7 +248,7 @@ impl Store for SqlStore {
         let existing = self
             .existing_keys("customers", "external_id", shop, &keys)
             .await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         for c in rows {
             sqlx::query(
                 "INSERT INTO customers (id, shop_id, external_id, nickname, phone, city, vip_level, tags, created_at) \
@@ -276,7 +276,7 @@ impl Store for SqlStore {
     async fn upsert_products(&self, shop: ShopId, rows: &[Product]) -> StoreResult<ImportCounts> {
         let keys: Vec<String> = rows.iter().map(|p| p.sku.clone()).collect();
         let existing = self.existing_keys("products", "sku", shop, &keys).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         for p in rows {
             sqlx::query(
                 "INSERT INTO products (id, shop_id, sku, name, category, price_fen, attributes, created_at) \
@@ -319,7 +319,7 @@ impl Store for SqlStore {
         let existing = self
             .existing_keys("orders", "order_no", shop, &keys)
             .await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         for o in rows {
             let ms = |t: Option<Timestamp>| t.map(Timestamp::as_millis);
             sqlx::query(
@@ -838,7 +838,7 @@ impl Store for SqlStore {
         let conversations = replay(log.iter().map(|e| &e.envelope))
             .map_err(|(event, e)| StoreError::corrupt(format!("event {event}: {e}")))?;
         let shop_id = shop.to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         sqlx::query("DELETE FROM bot_turns WHERE shop_id = $1")
             .bind(&shop_id)
             .execute(&mut *tx)

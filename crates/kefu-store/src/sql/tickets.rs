@@ -140,7 +140,7 @@ impl SqlStore {
     }
 
     async fn try_create(&self, t: &Ticket, c: &TicketChange) -> StoreResult<Ticket> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let number: i64 = sqlx::query_scalar(INSERT)
             .bind(t.id.to_string())
             .bind(t.shop.to_string())
@@ -190,7 +190,7 @@ impl SqlStore {
         c: &TicketChange,
     ) -> StoreResult<()> {
         check_change(t, c)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let done = sqlx::query(UPDATE)
             .bind(t.shop.to_string())
             .bind(t.id.to_string())
@@ -417,7 +417,7 @@ impl SqlStore {
                 "only reminders are recorded this way".to_owned(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let known: Option<i64> =
             sqlx::query_scalar("SELECT version FROM tickets WHERE shop_id = $1 AND id = $2")
                 .bind(shop.to_string())

@@ -103,7 +103,7 @@ async fn write_group_fast(
     pool: &AnyPool,
     requests: &[WriteRequest],
 ) -> StoreResult<Vec<StoreResult<Appended>>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let keys: Vec<(&str, &IdempotencyRecord)> = requests
         .iter()
         .filter_map(|r| {
@@ -145,7 +145,7 @@ async fn write_group_isolated(
     pool: &AnyPool,
     requests: &[WriteRequest],
 ) -> StoreResult<Vec<StoreResult<Appended>>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let mut results = Vec::with_capacity(requests.len());
     for request in requests {
         sqlx::raw_sql("SAVEPOINT append").execute(&mut *tx).await?;
