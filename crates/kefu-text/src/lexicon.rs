@@ -406,14 +406,39 @@ impl Compiled {
         let Some(automaton) = &self.automaton else {
             return;
         };
-        for m in automaton.leftmost_find_iter(&text.text) {
+        self.scan(automaton, text, chars, 0, text.text.len(), out);
+    }
+
+    /// The hits that start in the byte range `[from, before)` of the normalised text.
+    fn scan(
+        &self,
+        automaton: &CharwiseDoubleArrayAhoCorasick<u32>,
+        text: &Normalized,
+        chars: &CharIndex,
+        from: usize,
+        before: usize,
+        out: &mut Vec<Hit>,
+    ) {
+        for m in automaton.leftmost_find_iter(&text.text[from..]) {
+            let (m_start, m_end) = (from + m.start(), from + m.end());
+            if m_start >= before {
+                break;
+            }
             let Some(entry) = self.entries.get(m.value() as usize) else {
                 continue; // an innocent word: it swallows what it contains
             };
-            let (start, end) = (chars.char_at(m.start()), chars.char_at(m.end()));
-            if !at_ascii_boundaries(&text.text, m.start(), m.end()) {
+            if !at_ascii_boundaries(&text.text, m_start, m_end) {
+                // A term that would split an ASCII word gives way, and what starts inside it
+                // is read again: 加我v does not fit 加我vx, but vx does.
+                let next = m_start
+                    + text.text[m_start..]
+                        .chars()
+                        .next()
+                        .map_or(1, char::len_utf8);
+                self.scan(automaton, text, chars, next, m_end, out);
                 continue;
             }
+            let (start, end) = (chars.char_at(m_start), chars.char_at(m_end));
             let Some((from, to)) = text.original_span(start, end) else {
                 continue;
             };
@@ -622,6 +647,23 @@ mod tests {
         assert_eq!(spans(&s, "订单2012315887"), []);
         assert_eq!(spans(&s, "usb 充电线"), []);
         assert_eq!(spans(&s, "你是SB吗").len(), 1);
+    }
+
+    #[test]
+    fn a_term_that_would_split_a_word_gives_way_to_one_inside_it() {
+        let s = set(
+            &[
+                (LexiconKind::Conduct, "加我v\toff_platform\t2"),
+                (LexiconKind::Conduct, "vx\toff_platform\t2"),
+            ],
+            "",
+        );
+        assert_eq!(
+            spans(&s, "有问题加我ＶＸ：abc"),
+            [("vx".into(), "off_platform", "ＶＸ".into())]
+        );
+        assert_eq!(spans(&s, "加我v 有惊喜").len(), 1);
+        assert_eq!(spans(&s, "加我vip群"), []);
     }
 
     #[test]
