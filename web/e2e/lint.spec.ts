@@ -1,4 +1,5 @@
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
+import { env, openConversation, signIn, visitorWrites } from './support';
 
 /**
  * The live lint in the reply box: as the agent types, forbidden phrases, promises, sensitive
@@ -7,42 +8,11 @@ import { test, expect, type Browser, type Page } from '@playwright/test';
  * record says so. Prints the time from the last keystroke to the highlight.
  */
 
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is required for the e2e tests`);
-  return value;
-}
-
 declare global {
   interface Window {
     __lastInputAt?: number;
     __lintShownAt?: number;
   }
-}
-
-async function loginAsAgent(browser: Browser): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/login');
-  await page.getByTestId('login-username').fill(env('KEFU_E2E_USERNAME'));
-  await page.getByTestId('login-password').fill(env('KEFU_E2E_PASSWORD'));
-  await page.getByTestId('login-submit').click();
-  await expect(page).toHaveURL(/\/workspace$/);
-  await expect(page.getByTestId('live-status')).toHaveAttribute('data-state', 'open');
-  return page;
-}
-
-async function shopperWrites(browser: Browser, text: string): Promise<string> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(env('KEFU_E2E_WIDGET_PATH'));
-  await expect(page.getByTestId('widget-input')).toBeEnabled();
-  await page.getByTestId('widget-input').fill(text);
-  const response = page.waitForResponse(
-    (r) => r.url().includes('/api/v1/widget/messages') && r.request().method() === 'POST',
-  );
-  await page.getByTestId('widget-send').click();
-  const res = await response;
-  expect(res.status()).toBe(201);
-  return ((await res.json()) as { conversation_id: string }).conversation_id;
 }
 
 /** Types `text` key by key and returns the ms from the last keystroke to the first highlight. */
@@ -59,12 +29,11 @@ async function typeAndTimeHighlight(page: Page, text: string): Promise<number> {
   return page.evaluate(() => (window.__lintShownAt ?? 0) - (window.__lastInputAt ?? 0));
 }
 
-test('the reply box flags risky wording as the agent types', async ({ browser }) => {
-  const conversationId = await shopperWrites(browser, '你好，我的快递怎么还没到？');
-  const agent = await loginAsAgent(browser);
-  await agent
-    .locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`)
-    .click();
+test('the reply box flags risky wording as the agent types', async ({ browser, request }) => {
+  const conversationId = await visitorWrites(request, '你好，我的快递怎么还没到？');
+  const agent = await signIn(browser, env('KEFU_E2E_USERNAME'));
+  await expect(agent.getByTestId('live-status')).toHaveAttribute('data-state', 'open');
+  await openConversation(agent, conversationId);
   const input = agent.getByTestId('reply-input');
   await expect(input).toBeEnabled();
 
