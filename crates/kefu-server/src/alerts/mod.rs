@@ -50,7 +50,12 @@ impl Default for AlertService {
         AlertService {
             watchers: Mutex::default(),
             timers: Mutex::default(),
-            http: reqwest::Client::new(),
+            // Robots answer directly; a redirect is not followed, so a configured URL cannot
+            // bounce the post (and its signature) somewhere else.
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
         }
     }
 }

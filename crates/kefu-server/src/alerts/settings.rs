@@ -20,10 +20,31 @@ pub struct Robot {
     pub secret: String,
 }
 
+/// Query parameters of a robot URL that are credentials: anyone holding DingTalk's
+/// `access_token` or WeCom's `key` can post to the group.
+const URL_CREDENTIALS: [&str; 2] = ["access_token", "key"];
+
+/// The URL with its credential values replaced by `***`, for reading back and logs.
+pub fn masked_url(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|part| match part.split_once('=') {
+            Some((name, value)) if URL_CREDENTIALS.contains(&name) && !value.is_empty() => {
+                format!("{name}=***")
+            }
+            _ => part.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", parts.join("&"))
+}
+
 impl std::fmt::Debug for Robot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Robot")
-            .field("url", &self.url)
+            .field("url", &masked_url(&self.url))
             .field(
                 "secret",
                 &if self.secret.is_empty() {
@@ -89,7 +110,7 @@ impl AlertSettings {
     /// As read back: secrets replaced by whether they are set.
     pub fn view(&self) -> AlertSettingsView {
         let robot = |r: &Robot| RobotView {
-            url: r.url.clone(),
+            url: masked_url(&r.url),
             secret_set: !r.secret.is_empty(),
         };
         AlertSettingsView {
@@ -113,6 +134,8 @@ impl AlertSettings {
             Some(new) => {
                 let url = match new.url.trim() {
                     "" => String::new(),
+                    // The masked URL read back and sent again unchanged keeps the stored one.
+                    url if !old.url.is_empty() && url == masked_url(&old.url) => old.url.clone(),
                     url => {
                         parse_webhook_url(url).map_err(|m| (format!("{name}.url"), m.to_owned()))?
                     }
@@ -246,6 +269,20 @@ mod tests {
         let view = serde_json::to_string(&s.view()).expect("json");
         assert!(!view.contains("SECxyz"), "{view}");
         assert!(view.contains(r#""secret_set":true"#), "{view}");
+        assert!(
+            !view.contains("access_token=t"),
+            "the URL's token is masked: {view}"
+        );
+        assert!(view.contains("access_token=***"), "{view}");
+        let resent = s
+            .with(change(
+                r#"{"dingtalk": {"url": "https://oapi.dingtalk.com/robot/send?access_token=***"}}"#,
+            ))
+            .expect("valid");
+        assert_eq!(
+            resent.dingtalk.url, s.dingtalk.url,
+            "the masked URL sent back keeps it"
+        );
         assert!(!format!("{s:?}").contains("SECxyz"));
         let kept = s
             .with(change(

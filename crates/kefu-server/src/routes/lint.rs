@@ -43,8 +43,8 @@ pub async fn lint(
     session: AgentSession,
     JsonBody(req): JsonBody<LintRequest>,
 ) -> ApiResult<Json<LintResponse>> {
-    let text = match MessageText::parse(&req.text) {
-        Ok(text) => text,
+    match MessageText::parse(&req.text) {
+        Ok(_) => {}
         Err(TextError::Empty) => {
             return Ok(Json(LintResponse {
                 findings: Vec::new(),
@@ -52,21 +52,12 @@ pub async fn lint(
             }));
         }
         Err(e) => return Err(e.into()),
-    };
+    }
     let policy = state.lint.policy(&*state.store, session.shop()).await?;
     let started = std::time::Instant::now();
-    // Offsets are into the reply as typed; MessageText only trims its ends.
-    let lead = req.text.chars().take_while(|c| c.is_whitespace()).count();
-    let findings = state
-        .lint
-        .lint(text.as_str(), policy, state.clock.now())
-        .into_iter()
-        .map(|f| Finding {
-            start: f.start + lead,
-            end: f.end + lead,
-            ..f
-        })
-        .collect();
+    // The text as typed, not as it would be stored (trimmed, CRLF → LF), so the offsets point
+    // at what the reply box shows.
+    let findings = state.lint.lint(&req.text, policy, state.clock.now());
     let checked_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     Ok(Json(LintResponse {
         findings,

@@ -336,6 +336,10 @@ pub async fn review(
     let score = points("score", body.score)?;
     let comment = text("comment", &body.comment)?;
     let record = visible_score(&state, &session, id).await?;
+    if record.agent == Some(session.agent.id) && session.agent.role != Role::Admin {
+        // Nobody reviews their own work: another supervisor (or an admin) does.
+        return Err(ApiError::forbidden());
+    }
     let review = QaReview {
         id: QaReviewId::new(),
         shop: session.shop(),
@@ -470,6 +474,10 @@ pub async fn decide(
         return Err(decided_already());
     }
     let record = visible_score(&state, &session, found.conversation).await?;
+    if found.agent == session.agent.id && session.agent.role != Role::Admin {
+        // Nobody decides their own appeal.
+        return Err(ApiError::forbidden());
+    }
     let now = state.clock.now();
     let decided = QaAppeal {
         status: if accept {
@@ -564,6 +572,18 @@ fn time(field: &str, raw: Option<&String>) -> ApiResult<Option<Timestamp>> {
     }
 }
 
+/// The end of a range: a bare date (`2025-12-01`) includes that whole shop day.
+fn end_of(field: &str, raw: Option<&String>) -> ApiResult<Option<Timestamp>> {
+    let bare_date = raw.is_some_and(|s| s.trim().len() == 10);
+    Ok(time(field, raw)?.map(|t| {
+        if bare_date {
+            t.plus_millis(86_400_000)
+        } else {
+            t
+        }
+    }))
+}
+
 /// Scored conversations, newest close first, with each agent's average (supervisors).
 #[utoipa::path(get, path = "/api/v1/qa/scores", params(ScoresQuery),
     responses((status = 200, body = ScoreList), (status = 403, body = crate::error::ErrorBody),
@@ -584,7 +604,7 @@ pub async fn scores(
     let filter = QaScoreFilter {
         agent,
         from: time("from", q.get("from"))?,
-        to: time("to", q.get("to"))?,
+        to: end_of("to", q.get("to"))?,
     };
     let limit = match q.get("limit") {
         None => 200,

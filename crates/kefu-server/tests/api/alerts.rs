@@ -586,7 +586,7 @@ async fn robots_get_exact_signed_bodies_with_retries_and_failures_recorded(backe
     assert_eq!(read.body, saved.body);
     assert_eq!(
         read.body["dingtalk"],
-        json!({"url": format!("{base}/ding?access_token=tok"), "secret_set": true})
+        json!({"url": format!("{base}/ding?access_token=***"), "secret_set": true})
     );
     assert!(!String::from_utf8_lossy(&read.bytes).contains("SECtest"));
     assert!(!String::from_utf8_lossy(&read.bytes).contains("wkey"));

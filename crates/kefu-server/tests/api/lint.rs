@@ -47,6 +47,10 @@ async fn lint_finds_problems_with_spans_and_better_phrasings(backend: TestBacken
     assert_eq!((f["start"].as_u64(), f["end"].as_u64()), (Some(5), Some(9)));
     assert!(f["suggestion"].as_str().is_some_and(|s| !s.is_empty()));
     assert!(found["checked_us"].as_u64().is_some());
+    // CRLF line breaks (other API clients) do not shift the offsets either.
+    let crlf = lint(&app, &agent, "亲\r\n\r\n我的微信是abc").await;
+    let f = &crlf["findings"][0];
+    assert_eq!((f["start"].as_u64(), f["end"].as_u64()), (Some(7), Some(9)));
     let many = lint(&app, &agent, "加我微信13812345678，保证明天到").await;
     assert_eq!(
         labels(&many),
