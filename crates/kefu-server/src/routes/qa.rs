@@ -617,13 +617,14 @@ pub async fn scores(
     let shop = session.shop();
     let found = state.store.qa_scores(shop, &filter, limit).await?;
     let averages = state.store.qa_agent_averages(shop, &filter).await?;
-    let appeals: HashMap<ConversationId, QaAppealStatus> = state
-        .store
-        .qa_appeals(shop, None, 1_000)
-        .await?
-        .into_iter()
-        .map(|a| (a.conversation, a.status))
-        .collect();
+    // The appeals of the listed conversations only (at most one each): a shop's whole appeal
+    // history would grow without bound.
+    let mut appeals: HashMap<ConversationId, QaAppealStatus> = HashMap::new();
+    for r in &found {
+        if let Some(a) = state.store.qa_appeal_of(shop, r.conversation).await? {
+            appeals.insert(a.conversation, a.status);
+        }
+    }
     let agents = agents(&state, shop).await?;
     Ok(Json(ScoreList {
         items: found
