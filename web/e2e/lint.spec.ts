@@ -91,7 +91,19 @@ test('the reply box flags risky wording as the agent types', async ({ browser, r
   await agent.getByTestId('reply-send').click();
   await expect(agent.getByTestId('lint-sent')).toBeVisible();
   await expect(input).toHaveValue('');
+  const sent = agent
+    .locator('[data-testid="message"][data-sender="agent"]')
+    .filter({ hasText: '补偿50元红包' });
+  await expect(sent).toBeVisible();
+  await expect(sent.getByTestId('lint-recorded')).toBeVisible();
+
+  // The record stays: after a reload the message still carries its mark.
+  await agent.reload();
+  await openConversation(agent, conversationId);
   await expect(
-    agent.locator('[data-testid="message"][data-sender="agent"]').filter({ hasText: '补偿50元红包' }),
+    agent
+      .locator('[data-testid="message"][data-sender="agent"]')
+      .filter({ hasText: '补偿50元红包' })
+      .getByTestId('lint-recorded'),
   ).toBeVisible();
 });

@@ -95,6 +95,8 @@ const zhCN = {
     title: '发送前质检',
     apply: '改为：{text}',
     sentWith: '已发送。质检记录了 {n} 个问题，主管可以在会话记录中查看。',
+    recorded: '质检 {n}',
+    recordedTitle: '发送时质检记录的问题数',
     label: {
       forbidden_phrase: '禁用语',
       unauthorized_promise: '违规承诺',
@@ -1081,6 +1083,8 @@ const en: MessageSchema = {
     title: 'Pre-send check',
     apply: 'Use: {text}',
     sentWith: 'Sent. The quality check recorded {n} issue(s); supervisors see them in the conversation record.',
+    recorded: 'QA {n}',
+    recordedTitle: 'Issues the quality check recorded when this was sent',
     label: {
       forbidden_phrase: 'Forbidden phrase',
       unauthorized_promise: 'Unauthorized promise',
