@@ -107,7 +107,8 @@ pub fn state(settings: &Settings, store: Arc<dyn Store>) -> Result<AppState> {
         visitor_key(settings)?,
         limits,
     )
-    .with_phraser(kefu_server::llm::Phraser::from_settings(&settings.llm)))
+    .with_phraser(kefu_server::llm::Phraser::from_settings(&settings.llm))
+    .with_webhook_hosts(settings.alerts.webhook_hosts.clone()))
 }
 
 /// Prints how to reach the server, once its port is bound.

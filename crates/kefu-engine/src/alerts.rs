@@ -322,6 +322,32 @@ pub fn parse_webhook_url(s: &str) -> Result<String, &'static str> {
     Ok(s.to_owned())
 }
 
+/// The host a webhook URL posts to, lower-cased, without user info or port (`None` when the
+/// URL has none): what the server's allow-list is checked against.
+pub fn webhook_host(url: &str) -> Option<String> {
+    let rest = url
+        .trim()
+        .strip_prefix("https://")
+        .or_else(|| url.trim().strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host_port.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Whether `url` may be posted to under `allowed` hosts (`*` allows any).
+pub fn webhook_allowed(url: &str, allowed: &[String]) -> bool {
+    webhook_host(url).is_some_and(|host| {
+        allowed
+            .iter()
+            .any(|a| a == "*" || a.eq_ignore_ascii_case(&host))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,6 +561,22 @@ mod tests {
             Ok("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc".to_owned())
         );
         assert!(parse_webhook_url("http://127.0.0.1:8080/hook").is_ok());
+        let robots = [
+            "oapi.dingtalk.com".to_owned(),
+            "qyapi.weixin.qq.com".to_owned(),
+        ];
+        assert!(webhook_allowed(
+            "https://OAPI.dingtalk.com/robot/send?access_token=t",
+            &robots
+        ));
+        assert!(!webhook_allowed("http://127.0.0.1:8080/hook", &robots));
+        assert!(!webhook_allowed(
+            "https://oapi.dingtalk.com@169.254.169.254/x",
+            &robots
+        ));
+        assert!(!webhook_allowed("http://[::1]:80/x", &robots));
+        assert!(webhook_allowed("http://[::1]:80/x", &["::1".to_owned()]));
+        assert!(webhook_allowed("http://10.0.0.5/x", &["*".to_owned()]));
         for bad in [
             "",
             "ftp://x/y",

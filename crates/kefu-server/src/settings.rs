@@ -12,6 +12,15 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub log: LogSettings,
     pub llm: LlmSettings,
+    pub alerts: AlertsSettings,
+}
+
+/// Supervisor alerts on this server.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AlertsSettings {
+    /// The hosts the shops' DingTalk and WeCom robots may post to; `*` allows any (a trusted
+    /// single-shop install with its own gateway).
+    pub webhook_hosts: Vec<String>,
 }
 
 /// The optional answer-phrasing model (see `llm.rs`).

@@ -78,6 +78,12 @@ impl AppState {
         }
     }
 
+    /// Lets the shops' alert robots post to these hosts (`[alerts] webhook_hosts`; `*`: any).
+    pub fn with_webhook_hosts(mut self, hosts: Vec<String>) -> Self {
+        self.alerts = crate::alerts::AlertService::with_webhook_hosts(hosts);
+        self
+    }
+
     /// Lets the language model phrase the bot's answers (see `llm.rs`).
     pub fn with_phraser(mut self, phraser: Option<crate::llm::Phraser>) -> Self {
         self.phraser = phraser.map(Arc::new);

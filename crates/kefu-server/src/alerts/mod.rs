@@ -43,7 +43,13 @@ pub struct AlertService {
     watchers: Mutex<HashMap<ShopId, usize>>,
     timers: Mutex<BTreeSet<(Timestamp, ShopId, AlertId)>>,
     http: reqwest::Client,
+    /// The hosts robot webhooks may post to (`[alerts] webhook_hosts`); `*` allows any.
+    webhook_hosts: Vec<String>,
 }
+
+/// DingTalk's and WeCom's robot hosts: where a shop's robots post unless the server allows more
+/// (a shop's supervisor must not be able to make the server post into its own network).
+pub const ROBOT_HOSTS: [&str; 2] = ["oapi.dingtalk.com", "qyapi.weixin.qq.com"];
 
 impl Default for AlertService {
     fn default() -> Self {
@@ -56,6 +62,7 @@ impl Default for AlertService {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default(),
+            webhook_hosts: ROBOT_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
         }
     }
 }
@@ -82,6 +89,38 @@ impl Drop for Watching {
 impl AlertService {
     pub fn shared() -> Arc<AlertService> {
         Arc::new(AlertService::default())
+    }
+
+    /// A service whose robots may post to these hosts only (`*`: any).
+    pub fn with_webhook_hosts(hosts: Vec<String>) -> Arc<AlertService> {
+        Arc::new(AlertService {
+            webhook_hosts: hosts,
+            ..AlertService::default()
+        })
+    }
+
+    /// The hosts robots may post to.
+    pub fn webhook_hosts(&self) -> &[String] {
+        &self.webhook_hosts
+    }
+
+    /// Posts to a robot whose host is allowed; a refused host is a failure that says so.
+    async fn post(
+        &self,
+        robot: &settings::Robot,
+        m: &webhook::Message,
+        now_ms: impl Fn() -> i64,
+    ) -> webhook::Outcome {
+        if !kefu_engine::alerts::webhook_allowed(&robot.url, &self.webhook_hosts) {
+            return webhook::Outcome {
+                sink: m.sink,
+                ok: false,
+                attempts: 0,
+                status: None,
+                error: Some("the robot's host is not allowed on this server".to_owned()),
+            };
+        }
+        webhook::send(&self.http, robot, m, now_ms).await
     }
 
     fn watchers(&self) -> MutexGuard<'_, HashMap<ShopId, usize>> {
@@ -413,8 +452,10 @@ async fn notify_robots(
             _ => &settings.wecom,
         };
         let clock = state.clock.clone();
-        let outcome =
-            webhook::send(&state.alerts.http, robot, &m, || clock.now().as_millis()).await;
+        let outcome = state
+            .alerts
+            .post(robot, &m, || clock.now().as_millis())
+            .await;
         if outcome.ok {
             delivered(state, alert.shop, alert.id, m.sink).await;
         } else {
@@ -455,8 +496,12 @@ pub async fn test_robots(
             ),
         };
         let clock = state.clock.clone();
-        outcomes
-            .push(webhook::send(&state.alerts.http, robot, &m, || clock.now().as_millis()).await);
+        outcomes.push(
+            state
+                .alerts
+                .post(robot, &m, || clock.now().as_millis())
+                .await,
+        );
     }
     Ok(outcomes)
 }

@@ -202,6 +202,15 @@ pub async fn put_settings(
     let next = current
         .with(change)
         .map_err(|(field, message)| ApiError::field(&field, message))?;
+    let allowed = state.alerts.webhook_hosts();
+    for (name, robot) in [("dingtalk", &next.dingtalk), ("wecom", &next.wecom)] {
+        if !robot.url.is_empty() && !kefu_engine::alerts::webhook_allowed(&robot.url, allowed) {
+            return Err(ApiError::field(
+                &format!("{name}.url"),
+                format!("robots may post only to {}", allowed.join(", ")),
+            ));
+        }
+    }
     let body = serde_json::to_string(&next).map_err(|_| ApiError::internal())?;
     state
         .store

@@ -560,7 +560,23 @@ fn sign(secret: &str, timestamp: &str) -> String {
 }
 
 async fn robots_get_exact_signed_bodies_with_retries_and_failures_recorded(backend: TestBackend) {
-    let app = TestApp::spawn(backend).await;
+    // By default robots post only to DingTalk's and WeCom's hosts.
+    let strict = TestApp::spawn(backend).await;
+    let strict_boss = strict.login(&strict.shop, &strict.shop.supervisor).await;
+    let refused = put(
+        &strict,
+        "/api/v1/settings/alerts",
+        &strict_boss,
+        json!({"wecom": {"url": "http://127.0.0.1:9/wecom", "secret": "k"}}),
+    )
+    .await;
+    assert_eq!((refused.status, refused.code()), (422, "validation_failed"));
+    assert_eq!(refused.body["details"][0]["field"], "wecom.url");
+    // This test's robots listen on loopback, which the server is told to allow.
+    let app = TestApp::spawn_with(backend, |s| {
+        s.with_webhook_hosts(vec!["127.0.0.1".to_owned()])
+    })
+    .await;
     let boss = app.login(&app.shop, &app.shop.supervisor).await;
     let mei = app.login(&app.shop, &app.shop.agent).await;
     let (base, shared) = robots().await;
