@@ -195,6 +195,18 @@ async fn visible_score(
         .conversation(session.shop(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("conversation"))?;
+    if !supervises(session.agent.role) && !conversation.state.is_open() {
+        // An agent sees only their own scores, and is refused before anything is scored: a
+        // stored score names its agent; one not made yet would be the last holder's.
+        let me = Some(session.agent.id);
+        let owner = match state.store.qa_score(session.shop(), id).await? {
+            Some(stored) => stored.agent,
+            None => conversation.assigned_agent,
+        };
+        if owner != me {
+            return Err(ApiError::forbidden());
+        }
+    }
     let record = qa::score_of(&*state.store, &conversation, state.clock.now()).await?;
     if !supervises(session.agent.role) && record.agent != Some(session.agent.id) {
         return Err(ApiError::forbidden());
