@@ -79,7 +79,7 @@ impl Linter {
         self.phrases(&view, &mut found);
         let entities = self.entities.extract(&view.norm);
         promise::check(&self.promise, &view, &entities, ctx, &mut found);
-        personal::check(&self.personal, text, &view, &mut found);
+        personal::check(&self.personal, &view, &mut found);
         tidy(found)
     }
 

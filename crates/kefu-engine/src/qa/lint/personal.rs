@@ -120,7 +120,7 @@ fn runs(chars: &[char]) -> Vec<Run> {
     out
 }
 
-pub(crate) fn check(p: &Patterns, _text: &str, view: &View, out: &mut Vec<Finding>) {
+pub(crate) fn check(p: &Patterns, view: &View, out: &mut Vec<Finding>) {
     let chars: Vec<char> = view.norm.text.chars().collect();
     for run in runs(&chars) {
         let before = run.start.checked_sub(1).map(|k| chars[k]);

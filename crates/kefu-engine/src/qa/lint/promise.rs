@@ -281,8 +281,12 @@ fn negated_before(p: &Patterns, view: &View, k: usize, e: &Entity) -> bool {
     let clause = &view.clauses[k];
     let at = clause.origin.partition_point(|&o| o < e.start);
     let before: String = clause.text.chars().take(at).collect();
-    before.contains("保证") && p.negation.is_match(&before)
-        || before.contains("承诺") && p.negation.is_match(&before)
+    disclaims(p, &before)
+}
+
+/// Whether the text before a delivery time disclaims a promise (`没法保证明天到`).
+fn disclaims(p: &Patterns, before: &str) -> bool {
+    (before.contains("保证") || before.contains("承诺")) && p.negation.is_match(before)
 }
 
 fn clause_rules(
@@ -373,8 +377,7 @@ fn clause_rules(
                 continue; // 到账, 到期, 到店, 到时候, 收到后 …: not a delivery
             }
             let before = &text[..m.start()];
-            if (before.contains("保证") || before.contains("承诺")) && p.negation.is_match(before)
-            {
+            if disclaims(p, before) {
                 continue;
             }
             push(
